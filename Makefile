@@ -1,0 +1,35 @@
+# `make test`: from-scratch install into .venv and the whole suite.
+# `make demo`: run the example project into a Guild home under build/demo-home.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_HOME := $(CURDIR)/build/demo-home
+
+.PHONY: test demo venv bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+venv: $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test,hpo,tensorboard]'
+
+test: venv
+	$(BIN)/python -m pytest -n 2 tests
+
+demo: $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	mkdir -p $(DEMO_HOME)
+	cd examples/hello && GUILD_HOME=$(DEMO_HOME) $(CURDIR)/$(BIN)/guild run prepare -y
+	cd examples/hello && GUILD_HOME=$(DEMO_HOME) $(CURDIR)/$(BIN)/guild run train lr=0.05 -y
+	cd examples/hello && GUILD_HOME=$(DEMO_HOME) $(CURDIR)/$(BIN)/guild run pipeline -y
+	@echo
+	@echo "Runs in $(DEMO_HOME) (continue with: GUILD_HOME=$(DEMO_HOME) $(BIN)/guild runs):"
+	GUILD_HOME=$(DEMO_HOME) $(BIN)/guild runs
+
+bench: venv
+	$(BIN)/python bench/run_bench.py
+
+clean:
+	rm -rf build

@@ -1,0 +1,47 @@
+"""The error family: each error carries the message shown as `guild: <message>` and an exit code.
+
+Only the CLI turns these into output and `sys.exit`; everything below raises them.
+"""
+
+
+class GuildError(Exception):
+    """An error reported to the user as `guild: <message>` with `exit_code`.
+
+    `hint` is an optional second line printed after the message (e.g. a `Try ...` line).
+    `quiet` errors print nothing more (their output was already written), they only exit.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str = "", hint: str | None = None, exit_code: int | None = None,
+                 quiet: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.quiet = quiet
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class UsageError(GuildError):
+    """Bad command-line usage (unknown option, bad value): exit 2."""
+
+    exit_code = 2
+
+
+class ProjectError(GuildError):
+    """guild.yml cannot be read or is invalid."""
+
+
+class FlagError(GuildError):
+    """A flag value is invalid or a flag is unknown."""
+
+
+class RunError(GuildError):
+    """A run cannot be created, found, started or changed."""
+
+
+class Aborted(GuildError):
+    """The user answered no at a confirmation prompt."""
+
+    exit_code = 4

@@ -1,0 +1,68 @@
+"""GUILD_HOME resolution (runs.md §1.1) and the home layout (§1.2)."""
+
+from __future__ import annotations
+
+import os
+
+from guild.errors import GuildError
+
+_override: str | None = None
+
+
+def set_home_override(path: str | None) -> None:
+    """Set by the CLI's global `-H PATH` option."""
+    global _override
+    _override = path
+
+
+def _check_dir(path: str) -> str:
+    path = os.path.expanduser(path)
+    if not os.path.exists(path):
+        raise GuildError(f"directory '{path}' does not exist")
+    if not os.path.isdir(path):
+        raise GuildError(f"'{path}' is not a directory")
+    return os.path.abspath(path)
+
+
+def guild_home(cwd: str | None = None) -> str:
+    """The Guild home for this process, following the rules of runs.md §1.1."""
+    if _override:
+        return _check_dir(_override)
+    env = os.environ.get("GUILD_HOME")
+    if env:
+        return _check_dir(env)
+    scheme = os.environ.get("GUILD_HOME_SCHEME")
+    if scheme == "pre-0.9":
+        base = os.environ.get("CONDA_PREFIX") or os.environ.get("VIRTUAL_ENV") or os.path.expanduser("~")
+        return os.path.realpath(os.path.join(base, ".guild"))
+    for var in ("CONDA_PREFIX", "VIRTUAL_ENV"):
+        prefix = os.environ.get(var)
+        if prefix:
+            candidate = os.path.join(prefix, ".guild")
+            if os.path.isdir(candidate):
+                return os.path.realpath(candidate)
+    user_home = os.path.realpath(os.path.expanduser("~"))
+    cur = os.path.abspath(cwd or os.getcwd())
+    while True:
+        candidate = os.path.join(cur, ".guild")
+        if os.path.isdir(candidate):
+            return candidate
+        if os.path.realpath(cur) == user_home:
+            break
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            break
+        cur = parent
+    return os.path.join(os.path.expanduser("~"), ".guild")
+
+
+def runs_dir(home: str | None = None) -> str:
+    return os.path.join(home or guild_home(), "runs")
+
+
+def trash_runs_dir(home: str | None = None) -> str:
+    return os.path.join(home or guild_home(), "trash", "runs")
+
+
+def cache_dir(name: str, home: str | None = None) -> str:
+    return os.path.join(home or guild_home(), "cache", name)

@@ -1,0 +1,60 @@
+"""The `.guild/opref` line: `<pkg_type>:<pkg_name> <pkg_version> <model> <op>` (runs.md §2.2)."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OpRef:
+    pkg_type: str
+    pkg_name: str
+    pkg_version: str
+    model_name: str
+    op_name: str
+
+    @classmethod
+    def parse(cls, text: str) -> "OpRef | None":
+        """The opref in `text`, or None when it is not a valid opref line."""
+        try:
+            words = shlex.split(text.strip())
+        except ValueError:
+            return None
+        if len(words) != 4 or ":" not in words[0]:
+            return None
+        pkg_type, pkg_name = words[0].split(":", 1)
+        return cls(pkg_type, pkg_name, words[1], words[2], words[3])
+
+    def encode(self) -> str:
+        q = _quote
+        return f"{q(self.pkg_type)}:{q(self.pkg_name)} {q(self.pkg_version)} {q(self.model_name)} {q(self.op_name)}"
+
+    def base_desc(self) -> str:
+        """The operation description without batch form or suffixes (runs.md §4.1)."""
+        t = self.pkg_type
+        if t in ("guildfile", "script", "builtin", "import", "test"):
+            return f"{self.model_name}:{self.op_name}" if self.model_name else self.op_name
+        if t == "package":
+            if self.model_name:
+                return f"{self.pkg_name}/{self.model_name}:{self.op_name}"
+            return f"{self.pkg_name}/{self.op_name}"
+        if t == "func":
+            return f"{self.op_name}()"
+        if t == "pending":
+            return self.op_name
+        return "?"
+
+    def project_dir(self) -> str | None:
+        """The directory the run's operation came from, if it has one."""
+        import os
+
+        if self.pkg_type in ("guildfile", "import"):
+            return os.path.dirname(self.pkg_name)
+        if self.pkg_type == "script":
+            return self.pkg_name
+        return None
+
+
+def _quote(s: str) -> str:
+    return shlex.quote(s) if s else "''"

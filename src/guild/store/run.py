@@ -1,0 +1,207 @@
+"""A run directory: id, attrs (atomic YAML files), opref, markers and status (runs.md §2–3)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any, Iterator
+
+from guild.store.opref import OpRef
+from guild.util import files, yamlutil
+
+_UNSET = object()
+
+
+class Run:
+    """One run directory. Attr reads are cached per instance; writes go straight to disk."""
+
+    def __init__(self, run_id: str, path: str):
+        self.id = run_id
+        self.path = path
+        self._attrs: dict[str, Any] = {}
+        self._opref: Any = _UNSET
+
+    def __repr__(self) -> str:
+        return f"<Run {self.id}>"
+
+    @classmethod
+    def for_dir(cls, path: str) -> "Run":
+        path = os.path.abspath(path)
+        return cls(os.path.basename(path), path)
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:8]
+
+    def guild_path(self, *parts: str) -> str:
+        return os.path.join(self.path, ".guild", *parts)
+
+    # ---- opref
+
+    @property
+    def opref(self) -> OpRef | None:
+        if self._opref is _UNSET:
+            try:
+                with open(self.guild_path("opref"), encoding="utf-8") as f:
+                    self._opref = OpRef.parse(f.read())
+            except OSError:
+                self._opref = None
+        return self._opref
+
+    def write_opref(self, opref: OpRef) -> None:
+        files.write_atomic(self.guild_path("opref"), opref.encode())
+        self._opref = opref
+
+    # ---- attrs
+
+    def attr_path(self, name: str) -> str:
+        return self.guild_path("attrs", name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The attr value, or `default` when missing, null or unreadable."""
+        try:
+            val = self._attrs[name]
+        except KeyError:
+            val = self._attrs[name] = self._read_attr(name)
+        return default if val is None else val
+
+    def _read_attr(self, name: str) -> Any:
+        try:
+            with open(self.attr_path(name), "rb") as f:
+                data = f.read()
+        except (OSError, ValueError):
+            return None
+        try:
+            return yamlutil.load(data)
+        except Exception:
+            from guild.util.log import warning
+
+            warning(f"error reading attribute '{name}' of run {self.id}: invalid YAML")
+            return None
+
+    def has_attr(self, name: str) -> bool:
+        return os.path.exists(self.attr_path(name))
+
+    def write_attr(self, name: str, value: Any) -> None:
+        os.makedirs(self.guild_path("attrs"), exist_ok=True)
+        files.write_atomic(self.attr_path(name), yamlutil.dump_attr(value))
+        self._attrs[name] = value
+
+    def del_attr(self, name: str) -> None:
+        files.remove_if_exists(self.attr_path(name))
+        self._attrs.pop(name, None)
+
+    def attr_names(self) -> list[str]:
+        try:
+            return sorted(n for n in os.listdir(self.guild_path("attrs")) if not n.startswith(".tmp-"))
+        except OSError:
+            return []
+
+    def clear_cache(self) -> None:
+        self._attrs.clear()
+        self._opref = _UNSET
+
+    # ---- markers and status
+
+    def has_marker(self, name: str) -> bool:
+        return os.path.exists(self.guild_path(name))
+
+    def set_marker(self, name: str, on: bool = True, content: str = "") -> None:
+        if on:
+            files.write_atomic(self.guild_path(name), content)
+        else:
+            files.remove_if_exists(self.guild_path(name))
+
+    @property
+    def pid(self) -> int | None:
+        try:
+            with open(self.guild_path("LOCK")) as f:
+                return int(f.read(10))
+        except (OSError, ValueError):
+            return None
+
+    @property
+    def remote(self) -> str | None:
+        try:
+            with open(self.guild_path("LOCK.remote")) as f:
+                return f.read().strip()
+        except OSError:
+            return None
+
+    @property
+    def status(self) -> str:
+        if self.has_marker("LOCK.remote"):
+            return "running"
+        if self.has_marker("PENDING"):
+            return "pending"
+        if self.has_marker("STAGED"):
+            return "staged"
+        exit_status = self.get("exit_status")
+        if isinstance(exit_status, int):
+            if exit_status == 0:
+                return "completed"
+            return "terminated" if exit_status < 0 else "error"
+        pid = self.pid
+        if pid is not None and os.path.exists(f"/proc/{pid}"):
+            return "running"
+        if pid is not None and not os.path.exists("/proc"):
+            return "running" if _pid_alive(pid) else "error"
+        return "error"
+
+    @property
+    def timestamp(self) -> int | None:
+        """`started` if set, else `initialized` (µs) — the sort key of every run list."""
+        ts = self.get("started") or self.get("initialized")
+        return ts if isinstance(ts, int) else None
+
+    # ---- batch proto and files
+
+    @property
+    def batch_proto(self) -> "Run | None":
+        path = self.guild_path("proto")
+        if os.path.exists(os.path.join(path, ".guild", "opref")):
+            return Run("proto", path)
+        return None
+
+    def iter_files(self) -> Iterator[str]:
+        """Relative paths of every file under the run dir (links not followed)."""
+        for root, dirs, names in os.walk(self.path):
+            for name in names:
+                yield os.path.relpath(os.path.join(root, name), self.path)
+
+    def delete(self) -> None:
+        shutil.rmtree(self.path)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_run_dir(path: str) -> bool:
+    """A directory counts as a run only if it has `.guild/opref` (runs.md §1.2)."""
+    return os.path.exists(os.path.join(path, ".guild", "opref"))
+
+
+def iter_runs(parent: str) -> Iterator[Run]:
+    """The runs directly under `parent` (e.g. `<home>/runs`), in directory-listing order."""
+    try:
+        entries = os.scandir(parent)
+    except OSError:
+        return
+    with entries:
+        for entry in entries:
+            if is_run_dir(entry.path):
+                yield Run(entry.name, entry.path)
+
+
+def sorted_runs(runs: list[Run]) -> list[Run]:
+    """Newest first by timestamp; runs without one go last; ties keep listing order."""
+    with_ts = [(r.timestamp, i, r) for i, r in enumerate(runs)]
+    with_ts.sort(key=lambda t: (t[0] is None, -(t[0] or 0), t[1]))
+    return [r for _, _, r in with_ts]

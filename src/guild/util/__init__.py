@@ -1,0 +1,1 @@
+"""Small stdlib-level helpers shared by every layer: YAML, time, files, processes."""

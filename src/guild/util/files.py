@@ -1,0 +1,82 @@
+"""File helpers: atomic writes, safe reads, path display."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def write_atomic(path: str, data: str | bytes) -> None:
+    """Write `data` to `path` through a temp file in the same dir and a rename."""
+    mode = "wb" if isinstance(data, bytes) else "w"
+    dirname = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=dirname)
+    try:
+        with os.fdopen(fd, mode) as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def touch(path: str) -> None:
+    with open(path, "a"):
+        pass
+
+
+def remove_if_exists(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def tilde_path(path: str) -> str:
+    """`path` with the user's home directory shown as `~`."""
+    home = os.path.expanduser("~")
+    if home not in ("", "/") and (path == home or path.startswith(home + os.sep)):
+        return "~" + path[len(home):]
+    return path
+
+
+def shorten_path(path: str, max_len: int = 28) -> str:
+    """Shorten a path with `…` as runs.md §4.1 describes."""
+    if len(path) <= max_len:
+        return path
+    parts = path.split("/")
+    if path.startswith("/"):
+        parts = ["/" + parts[1]] + parts[2:] if len(parts) > 1 else parts
+        relative = False
+    else:
+        relative = True
+    if len(parts) < 2:
+        return path
+    right = [parts[-1]]
+    left: list[str] = []
+    middle = parts[:-1]
+    if relative:
+        left.append(middle.pop(0))
+
+    def size() -> int:
+        return sum(len(p) + 1 for p in left + right)
+
+    # Relative paths grow from the right first, absolute ones from the left.
+    take_right = relative
+    while middle:
+        nxt = middle[-1] if take_right else middle[0]
+        if size() + len(nxt) + 1 >= max_len:
+            break
+        if take_right:
+            right.insert(0, middle.pop())
+        else:
+            left.append(middle.pop(0))
+        take_right = not take_right
+    if not middle:
+        return path
+    result = "/".join(left + ["…"] + right)
+    return result if len(result) < len(path) else path
