@@ -1,0 +1,173 @@
+"""The run filter options every run command shares, and selecting runs from parsed args.
+
+Commands add `FILTER_OPTIONS` (or `COMMON_FILTER_OPTIONS` for `stop`) and `RUNS_ARG` to their
+`Command`, then call `select_runs`, `select_one` or `filtered_runs` (runs.md §6)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from guild.cli.args import Arg, Command, Opt
+from guild.errors import GuildError
+from guild.store.run import Run
+
+COMMON_FILTER_OPTIONS: list[Opt] = [
+    Opt(["-Fo", "--operation"], "filter_ops", "multi", metavar="VAL",
+        help="Filter runs with operations matching VAL."),
+    Opt(["-Fl", "--label"], "filter_labels", "multi", metavar="VAL",
+        help="Filter runs with labels matching VAL. To show unlabeled runs, use --unlabeled."),
+    Opt(["-Fu", "--unlabeled"], "filter_unlabeled", help="Filter runs without labels."),
+    Opt(["-Ft", "--tag"], "filter_tags", "multi", metavar="TAG", help="Filter runs with TAG."),
+    Opt(["-Fc", "--comment"], "filter_comments", "multi", metavar="VAL",
+        help="Filter runs with comments matching VAL."),
+    Opt(["-Fm", "--marked"], "filter_marked", help="Filter only marked runs."),
+    Opt(["-Fn", "--unmarked"], "filter_unmarked", help="Filter only unmarked runs."),
+    Opt(["-Fs", "--started"], "filter_started", "value", metavar="RANGE",
+        help="Filter only runs started within RANGE. See below for valid time ranges."),
+    Opt(["-Fd", "--digest"], "filter_digest", "value", metavar="VAL",
+        help="Filter only runs with a matching source code digest."),
+    Opt(["-F", "--filter"], "filter_expr", "value", metavar="EXPR",
+        help="Filter runs using a filter expression. See Filter by Expression above for details."),
+]
+
+_STATUS_OPTS = [("r", "running"), ("c", "completed"), ("e", "error"), ("t", "terminated"),
+                ("p", "pending"), ("s", "staged")]
+
+STATUS_FILTER_OPTIONS: list[Opt] = [
+    opt
+    for ch, name in _STATUS_OPTS
+    for opt in (
+        Opt([f"-S{ch}", f"--{name}"], "filter_status", "status", const=name,
+            help=f"Filter only {name} runs."),
+        Opt([f"--not-{name}"], "filter_not_status", "status", const=name,
+            help=f"Filter only runs that are not {name}."),
+    )
+]
+
+FILTER_OPTIONS: list[Opt] = COMMON_FILTER_OPTIONS + STATUS_FILTER_OPTIONS
+
+RUNS_ARG = Arg("runs", "*", "RUN")
+RUN_ARG = Arg("run", "?", "RUN")
+
+
+def runs_root(args) -> str:
+    """The runs dir a command reads: `--deleted` → the trash, `--archive` → that dir."""
+    from guild.store import home
+
+    archive = args.get("archive")
+    if archive:
+        return _archive_dir(archive)
+    if args.get("deleted"):
+        return home.trash_runs_dir()
+    return home.runs_dir()
+
+
+def _archive_dir(path: str) -> str:
+    expanded = os.path.expanduser(path)
+    if os.path.isdir(expanded):
+        return os.path.abspath(expanded)
+    raise GuildError(
+        f"'{path}' is not a valid archive - use a path to a file/directory or specify an "
+        "archive name returned by 'guild archive --list'.")
+
+
+def run_filter(args, cmd: Command):
+    """A `store.select.RunFilter` from the parsed filter options (raises on bad values)."""
+    from guild.store.select import RunFilter
+
+    g = args.get
+    if g("filter_labels") and g("filter_unlabeled"):
+        raise GuildError("--label and --unlabeled cannot both be used")
+    if g("filter_marked") and g("filter_unmarked"):
+        raise GuildError("--marked and --unmarked cannot both be used")
+    started = None
+    if g("filter_started"):
+        started = _started_range(g("filter_started"), cmd)
+    expr = None
+    if g("filter_expr"):
+        from guild.store import filterexpr
+
+        try:
+            expr = filterexpr.compile_filter(g("filter_expr"))
+        except filterexpr.FilterSyntaxError as e:
+            raise GuildError(str(e)) from None
+    return RunFilter(
+        operations=list(g("filter_ops") or []),
+        labels=list(g("filter_labels") or []),
+        unlabeled=bool(g("filter_unlabeled")),
+        tags=list(g("filter_tags") or []),
+        comments=list(g("filter_comments") or []),
+        marked=bool(g("filter_marked")),
+        unmarked=bool(g("filter_unmarked")),
+        started=started,
+        digest=g("filter_digest") or None,
+        status=list(g("filter_status") or []),
+        not_status=list(g("filter_not_status") or []),
+        expr=expr,
+    )
+
+
+def _started_range(spec: str, cmd: Command):
+    from guild.store import timerange
+
+    if not spec.strip():
+        return None
+    try:
+        return timerange.parse(spec)
+    except timerange.RangeError as e:
+        raise GuildError(
+            f"invalid RANGE: {e}",
+            hint=f"Try 'guild {cmd.path} --help' for help specifying time ranges.") from None
+
+
+def filtered_runs(args, cmd: Command, root: str | None = None) -> list[Run]:
+    """The filtered runs, newest first (no spec resolution)."""
+    from guild.store.select import load_runs
+
+    flt = run_filter(args, cmd)
+    return flt.apply(load_runs(root or runs_root(args)))
+
+
+def select_runs(args, cmd: Command, default_spec: str = ":", *, root: str | None = None) -> list[Run]:
+    """The runs a multi-run command acts on: filter, sort, resolve `args.runs` (or `default_spec`)."""
+    from guild.store import select
+
+    runs = filtered_runs(args, cmd, root)
+    specs = list(args.get("runs") or []) or [default_spec]
+    try:
+        return select.select_specs(runs, specs)
+    except select.SpecNotFound as e:
+        raise not_found_error(e.spec, cmd) from None
+
+
+def select_one(args, cmd: Command, root: str | None = None) -> Run:
+    """The one run a single-run command acts on (`args.run`, default `1`)."""
+    from guild.store import select
+
+    runs = filtered_runs(args, cmd, root)
+    if not runs:
+        raise GuildError("no matching runs")
+    spec = args.get("run")
+    if spec is None:
+        specs = args.get("runs") or ["1"]
+        spec = specs[0]
+    try:
+        return select.select_one_spec(runs, spec)
+    except select.SpecNotFound as e:
+        raise not_found_error(e.spec, cmd) from None
+    except select.SpecAmbiguous as e:
+        raise ambiguous_error(e.spec, e.runs) from None
+
+
+def not_found_error(spec: str, cmd: Command) -> GuildError:
+    return GuildError(
+        f"could not find a run matching '{spec}'",
+        hint=f"Try 'guild runs list' for a list or 'guild {cmd.path} --help' for more information.")
+
+
+def ambiguous_error(spec: str, runs: list[Run]) -> GuildError:
+    """Writes the match list to stderr now; the returned error only sets exit 1."""
+    lines = [f"'{spec}' matches multiple runs:"] + [f"  {r.short_id}" for r in runs]
+    sys.stderr.write("\n".join(lines) + "\n")
+    return GuildError(f"'{spec}' matches multiple runs", quiet=True)
