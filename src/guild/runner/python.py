@@ -1,0 +1,144 @@
+"""Run a Python module as `__main__` inside the op process (spec §4.5).
+
+`main()` reads `sys.argv` = `[op_main, <spec>, args...]` and env `FLAGS_DEST`, finds the module
+on `sys.path`, hands the flags to it as argv (`args` dests) or as pre-set globals (`globals`,
+`dict:NAME`, `global:NAME`, `namespace:NAME`), and runs it. Uncaught exceptions print a
+traceback without the runner's frames and exit 1; `SystemExit` keeps Python's semantics."""
+
+
+import os
+import sys
+
+_RUNNER_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def main() -> None:
+    if os.environ.get("NO_SYS_PATH_MODIFY") != "1" and sys.path:
+        # The cwd (the run dir) is reached through PYTHONPATH's source code dest instead.
+        del sys.path[0]
+    if len(sys.argv) < 2:
+        sys.stderr.write("guild: missing module spec\n")
+        sys.exit(1)
+    spec, args = sys.argv[1], sys.argv[2:]
+    subdir, _, modname = spec.rpartition("/")
+    if subdir:
+        sys.path.insert(1, os.path.join(os.getcwd(), subdir))
+    found = find_module(modname)
+    if found is None:
+        sys.stderr.write(f"guild: No module named {modname}\n")
+        sys.exit(1)
+    path, package = found
+    argv, flag_globals = _argv_and_globals(path, args, os.environ.get("FLAGS_DEST") or "args")
+    sys.argv = argv
+    run_module(path, package, flag_globals)
+
+
+def find_module(modname: str) -> tuple[str, str | None] | None:
+    """(absolute path, package) of `a.b.c` -> `a/b/c.py`, or of a package's `__main__.py`,
+    searched along `sys.path`. No `__init__.py` is needed on the way."""
+    parts = modname.split(".")
+    if not all(p.isidentifier() for p in parts):
+        return None
+    rel = os.path.join(*parts)
+    for entry in sys.path:
+        base = os.path.join(entry or ".", rel)
+        if os.path.isfile(base + ".py"):
+            return os.path.abspath(base + ".py"), ".".join(parts[:-1]) or None
+        main_path = os.path.join(base, "__main__.py")
+        if os.path.isfile(main_path):
+            return os.path.abspath(main_path), modname
+    return None
+
+
+def split_args(args: list[str]) -> tuple[list[str], list[str]]:
+    """(base args, flag args), split at the last `--`. Without one, all args are flag args."""
+    for i in range(len(args) - 1, -1, -1):
+        if args[i] == "--":
+            return args[:i], args[i + 1:]
+    return [], list(args)
+
+
+def _argv_and_globals(
+    path: str, args: list[str], dest: str
+) -> tuple[list[str], dict[str, object]]:
+    base, flag_args = split_args(args)
+    if dest == "args" or dest.startswith("args:"):
+        return [path, *base, *flag_args], {}
+    kind, _, name = dest.partition(":")
+    if dest == "globals" or (kind in ("dict", "global", "namespace") and name):
+        from guild.runner.flagargs import args_to_flags, nest
+
+        flags, extra = args_to_flags(flag_args)
+        if dest == "globals" or not flags:
+            return [path, *base, *extra], flags
+        value = nest(flags)
+        return [path, *base, *extra], {name: _namespace(value) if kind == "namespace" else value}
+    # `none`, `config:FILE` and unknown dests: the flags do not reach the script as args.
+    return [path, *base], {}
+
+
+def _namespace(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**{k: _namespace(v) for k, v in value.items()})
+
+
+def run_module(path: str, package: str | None, flag_globals: dict[str, object]) -> None:
+    """Execute `path` as `__main__` with `flag_globals` pre-set; exits 1 on an uncaught error."""
+    import builtins
+
+    module = type(sys)("__main__")
+    namespace = module.__dict__
+    namespace.update(
+        __file__=path, __builtins__=builtins, __package__=package, __spec__=None, __cached__=None,
+    )
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+        code = _compile(source, path, flag_globals)
+        namespace.update(flag_globals)
+        sys.modules["__main__"] = module
+        breaks = os.environ.get("PDB_BREAKS")
+        if breaks:
+            _run_with_breaks(code, namespace, path, breaks.split())
+        else:
+            exec(code, namespace)
+    except SystemExit:
+        raise
+    except BaseException as e:
+        tb = e.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_RUNNER_DIR):
+            tb = tb.tb_next
+        if os.environ.get("BREAK_ON_ERROR") == "1" and tb is not None:
+            import pdb
+
+            pdb.post_mortem(tb)
+        # The display uses the exception's own traceback, so trim that one too.
+        e.__traceback__ = tb
+        sys.excepthook(type(e), e, tb)
+        sys.exit(1)
+
+
+def _compile(source: bytes, path: str, flag_globals: dict[str, object]):
+    if not flag_globals:
+        return compile(source, path, "exec", dont_inherit=True)
+    from guild.runner import assign
+
+    tree = assign.parse(source, path)
+    assign.strip_first_assignments(tree, set(flag_globals))
+    return compile(tree, path, "exec", dont_inherit=True)
+
+
+def _run_with_breaks(code, namespace: dict[str, object], path: str, breaks: list[str]) -> None:
+    """Run under pdb with breakpoints at `[FILE:]LINE` or function locations (`--break`).
+    A bare line number refers to the main module."""
+    import pdb
+
+    debugger = pdb.Pdb()
+    for loc in breaks:
+        debugger.do_break(f"{path}:{loc}" if loc.isdigit() else loc)
+    # Start running at once instead of stopping on the first line.
+    debugger.rcLines.append("continue")
+    debugger.runctx(code, namespace, namespace)
