@@ -30,6 +30,13 @@ class OpRef:
         q = _quote
         return f"{q(self.pkg_type)}:{q(self.pkg_name)} {q(self.pkg_version)} {q(self.model_name)} {q(self.op_name)}"
 
+    def same_op(self, other: "OpRef | None") -> bool:
+        """Same package type, package, model and op (the version is not compared)."""
+        return other is not None and (
+            (self.pkg_type, self.pkg_name, self.model_name, self.op_name)
+            == (other.pkg_type, other.pkg_name, other.model_name, other.op_name)
+        )
+
     def base_desc(self) -> str:
         """The operation description without batch form or suffixes (runs.md §4.1)."""
         t = self.pkg_type

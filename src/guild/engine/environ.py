@@ -1,0 +1,70 @@
+"""The op process environment (spec §5.6) and what of it is saved in the `env` attr."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+_SECRET_WORDS = ("password", "token", "secret")
+
+
+def process_env(
+    op_config: dict,
+    flags: dict[str, Any],
+    *,
+    guild_op: str,
+    guild_home: str,
+    run_dir: str,
+    run_id: str,
+    cmd_dir: str,
+    gpus: str | None = None,
+    no_gpus: bool = False,
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    from guild.flags import encode
+
+    op_cmd = op_config.get("op-cmd") or {}
+    flagdefs = op_cmd.get("cmd-flags") or {}
+    env = {k: v for k, v in os.environ.items() if k != "_"}
+    inherited_pythonpath = env.get("PYTHONPATH", "")
+    op_env = {str(k): "" if v is None else str(v) for k, v in (op_cmd.get("cmd-env") or {}).items()}
+    if "PYTHONPATH" in op_env:
+        op_env["PYTHONPATH"] = _join_paths(op_env["PYTHONPATH"], inherited_pythonpath)
+    env.update(op_env)
+    for name, val in flags.items():
+        fd = flagdefs.get(name) or {}
+        env[encode.env_var_name(name, fd)] = encode.arg_value(val, "args", fd)
+    if no_gpus:
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    elif gpus is not None:
+        env["CUDA_VISIBLE_DEVICES"] = gpus
+    env.update({
+        "GUILD_OP": guild_op,
+        "GUILD_HOME": guild_home,
+        "GUILD_SOURCECODE": (op_config.get("sourcecode") or {}).get("dest") or ".",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "20",
+        "CMD_DIR": cmd_dir,
+    })
+    if extra:
+        env.update(extra)
+    env["RUN_DIR"] = run_dir
+    env["RUN_ID"] = run_id
+    return env
+
+
+def _join_paths(*parts: str) -> str:
+    seen: list[str] = []
+    for part in parts:
+        for p in part.split(os.pathsep) if part else []:
+            if p not in seen:
+                seen.append(p)
+    return os.pathsep.join(seen)
+
+
+def saved_env(env: dict[str, str], secrets: list[str] | None = None) -> dict[str, str]:
+    """`env` minus names listed as secrets or containing password/token/secret."""
+    hidden = set(secrets or ())
+    return {
+        k: v for k, v in sorted(env.items())
+        if k not in hidden and not any(w in k.lower() for w in _SECRET_WORDS)
+    }

@@ -1,0 +1,74 @@
+"""`--needed` for a new run: skip when an equivalent completed run exists
+(pipelines-and-batches.md §3)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from guild.engine.plan import RunPlan
+from guild.store.run import Run, sorted_runs
+
+
+def listed_runs() -> list[Run]:
+    """The runs a listing sees here: all runs, or under GUILD_RUNS_PARENT only that pipeline's steps."""
+    import os
+
+    from guild.store import home
+    from guild.store.run import iter_runs
+
+    runs_dir = home.runs_dir()
+    parent = os.environ.get("GUILD_RUNS_PARENT")
+    if not parent:
+        return list(iter_runs(runs_dir))
+    parent_dir = os.path.join(runs_dir, parent)
+    runs = []
+    try:
+        names = sorted(os.listdir(parent_dir))
+    except OSError:
+        return []
+    for name in names:
+        link = os.path.join(parent_dir, name)
+        if not os.path.islink(link):
+            continue
+        target = os.path.realpath(link)
+        if os.path.dirname(target) == os.path.realpath(runs_dir) and os.path.exists(
+            os.path.join(target, ".guild", "opref")
+        ):
+            runs.append(Run(os.path.basename(target), target))
+    return runs
+
+
+def matching_runs(opref, flags: dict[str, Any], extra: Callable[[Run], bool] | None = None) -> list[Run]:
+    found = []
+    for run in listed_runs():
+        if not opref.same_op(run.opref) or run.status not in ("completed", "terminated"):
+            continue
+        if (run.get("flags") or {}) != flags:
+            continue
+        if extra is not None and not extra(run):
+            continue
+        found.append(run)
+    return sorted_runs(found)
+
+
+def print_skip(runs: list[Run], op_desc: Callable[[Run], str]) -> None:
+    from guild.util import clock
+
+    rows = [
+        [f"[{r.short_id}]", op_desc(r), clock.format_timestamp(r.get("started")), r.status, r.get("label") or ""]
+        for r in runs
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    print("Skipping because the following runs match this operation (--needed specified):")
+    for row in rows:
+        cells = [row[i].ljust(widths[i]) for i in range(4)] + [row[4]]
+        print("  " + "  ".join(cells))
+
+
+def skip_new_run(plan: RunPlan) -> bool:
+    """Print the skip message and return True when a matching run exists."""
+    runs = matching_runs(plan.opref, plan.flags)
+    if not runs:
+        return False
+    print_skip(runs, lambda r: r.opref.base_desc())
+    return True

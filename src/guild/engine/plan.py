@@ -1,0 +1,181 @@
+"""From an operation definition, user flags and options to a RunPlan: everything needed to
+create a run directory and start its process (ARCHITECTURE: engine/plan.py)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from guild.engine import opconfig
+from guild.engine.options import RunOptions
+from guild.errors import GuildError
+from guild.store.opref import OpRef
+
+
+@dataclass
+class RunPlan:
+    opref: OpRef
+    op_config: dict
+    flags: dict[str, Any]
+    user_flags: dict[str, Any]
+    flagdefs: dict[str, dict]
+    label: str | None
+    tags: list[str]
+    project_dir: str
+    guild_op: str  # GUILD_OP: `train`, `m1:train`, or a script's absolute path
+    op_desc: str  # how the operation is named in prompts: `train`, `m1:train`, `simple.py`
+    opdef: Any = None  # project.guildfile.OpDef when loaded
+    steps: list | None = None
+    env_secrets: list[str] = field(default_factory=list)
+    requires: list = field(default_factory=list)
+    delete_on_success: bool = False
+
+    @property
+    def is_pipeline(self) -> bool:
+        return self.steps is not None
+
+
+def load_opdef(opspec: str | None, cwd: str):
+    """Resolve the opspec and import the op's flags from its script."""
+    from guild.project import flags_import, opspec as opspec_mod
+    from guild.store import home
+
+    opdef = opspec_mod.resolve_opspec(opspec, cwd)
+    if opdef.is_python and not opdef.is_pipeline:
+        try:
+            cache = home.cache_dir("import-flags")
+        except GuildError:
+            cache = None
+        if os.environ.get("NO_IMPORT_FLAGS_CACHE") == "1":
+            cache = None
+        flags_import.import_flags(opdef, cache)
+    return opdef
+
+
+def decode_user_flags(args: list[str], flagdefs: dict[str, dict]) -> tuple[dict[str, Any], list[str]]:
+    from guild.flags import decode
+
+    assigns, batch_files = decode.split_assigns(args)
+    return decode.decode_flags(assigns, flagdefs), batch_files
+
+
+def opref_for(opdef) -> OpRef:
+    if opdef.is_script:
+        return OpRef("script", os.path.dirname(opdef.script_path), "", "", opdef.name)
+    return OpRef("guildfile", opdef.guildfile_path, _md5(opdef.guildfile_path), opdef.model_name, opdef.name)
+
+
+def _md5(path: str) -> str:
+    import hashlib
+
+    try:
+        with open(path, "rb") as f:
+            return hashlib.md5(f.read()).hexdigest()
+    except OSError:
+        return "unknown"
+
+
+def cmd_template(opdef) -> list[str]:
+    """`op-cmd.cmd-args` for an opdef (spec §2.1)."""
+    if opdef.exec:
+        if opdef.main:
+            from guild.util import log
+
+            log.warning("operation 'exec' and 'main' both specified, ignoring 'main'")
+        return [opconfig.FLAG_ARGS_MARKER if a == "${flag_args}" else a for a in shlex.split(opdef.exec)]
+    if opdef.is_pipeline:
+        return ["${guild_python_exe}", "-um", "guild.steps_main"]
+    if opdef.is_script:
+        rel = os.path.relpath(opdef.script_path, opdef.project_dir)
+        return ["${python_exe}", "-um", "guild.op_main", rel[:-3] if rel.endswith(".py") else rel,
+                opconfig.FLAG_ARGS_MARKER]
+    main_args = shlex.split(opdef.main or "")
+    return ["${python_exe}", "-um", "guild.op_main", *main_args, "--", opconfig.FLAG_ARGS_MARKER]
+
+
+def label_template(opts: RunOptions, opdef) -> str | None:
+    if opts.label is not None:
+        return opts.label
+    if opts.tags:
+        return " ".join(opts.tags) + " ${default_label}"
+    return getattr(opdef, "label", None) if opdef else None
+
+
+def render_label(template: str | None, flags: dict[str, Any]) -> str:
+    from guild.flags import encode
+
+    default = encode.default_label(flags)
+    if template is None:
+        return default
+    return encode.render_label(template, flags, default).strip()
+
+
+def op_env(opdef, flags: dict[str, Any]) -> dict[str, str]:
+    """The op's `env:` entries, encoded like args, with `${flag}` references expanded."""
+    from guild.flags import encode
+
+    values = {n: encode.arg_value(v) for n, v in flags.items()}
+    env = {}
+    for name, val in (opdef.env or {}).items():
+        text = encode.arg_value(val)
+        env[str(name)] = encode.expand_cmd_refs(text, values) if "${" in text else text
+    return env
+
+
+def new_plan(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[str, Any]) -> RunPlan:
+    """The plan for a new run of `opdef` with final `flags`."""
+    flags_dest = opdef.flags_dest if opdef.is_python else None
+    env = opconfig.base_env(opdef.project_dir, opdef.is_python and not opdef.is_pipeline, flags_dest)
+    if not opdef.is_python or opdef.is_pipeline:
+        env.pop("FLAGS_DEST", None)
+    env.update(op_env(opdef, flags))
+    if opdef.handle_keyboard_interrupt:
+        env["HANDLE_KEYBOARD_INTERRUPT"] = "1"
+    template = label_template(opts, opdef)
+    op_config = opconfig.make_op_config(
+        cmd_template(opdef),
+        env,
+        opdef.flags,
+        flags_dest,
+        label_template=template,
+        output_scalars=opdef.output_scalars,
+        output_attrs=opdef.output_attrs,
+        deps=list(opdef.requires or []),
+        sourcecode_dest=_sourcecode_dest(opdef),
+        sourcecode_root=_sourcecode_root(opdef),
+        delete_on_success=opdef.delete_on_success,
+        default_flag_arg_skip=opdef.default_flag_arg_skip,
+    )
+    return RunPlan(
+        opref=opref_for(opdef),
+        op_config=op_config,
+        flags=flags,
+        user_flags=user_flags,
+        flagdefs=opdef.flags,
+        label=render_label(template, flags),
+        tags=list(opts.tags) + [t for t in (opdef.tags or []) if t not in opts.tags],
+        project_dir=opdef.project_dir,
+        guild_op=opdef.script_path if opdef.is_script else opdef.full_name,
+        op_desc=opdef.full_name,
+        opdef=opdef,
+        steps=list(opdef.steps) if opdef.is_pipeline else None,
+        env_secrets=list(opdef.env_secrets or []),
+        requires=list(opdef.requires or []),
+        delete_on_success=bool(opdef.delete_on_success),
+    )
+
+
+def _sourcecode_dest(opdef) -> str:
+    sc = opdef.sourcecode
+    if isinstance(sc, dict) and sc.get("dest"):
+        return str(sc["dest"])
+    return "."
+
+
+def _sourcecode_root(opdef) -> str | None:
+    sc = opdef.sourcecode
+    if isinstance(sc, dict) and sc.get("root"):
+        return str(sc["root"])
+    return None
