@@ -1,0 +1,263 @@
+"""The operation definition (OpDef) and how it is built from guild.yml operation data.
+
+Also owns the normal forms of the op-level values other packages read: flag defs (always
+mappings), `flags-import`, tags, requires, optimizers and the `sourcecode` type checks."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from guild.project.errors import GuildfileDataError
+from guild.util import log
+
+INCLUDE_KEY = "$include"
+_SOURCECODE_KEYS = ("select", "root", "dest", "digest")
+
+
+@dataclass
+class OpDef:
+    name: str
+    model_name: str
+    guildfile_path: str | None
+    project_dir: str
+    main: str | None = None
+    exec: str | None = None
+    steps: list | None = None
+    flags: dict[str, dict] = field(default_factory=dict)
+    flags_import: Any = None  # None (unset), True (all), False (no) or a list of names
+    flags_import_skip: list[str] = field(default_factory=list)
+    flags_dest: str | None = None
+    sourcecode: Any = None
+    model_sourcecode: Any = None
+    output_scalars: Any = None
+    output_attrs: Any = None
+    env: dict = field(default_factory=dict)
+    env_secrets: list = field(default_factory=list)
+    default: bool = False
+    description: str | None = None
+    label: str | None = None
+    tags: list[str] = field(default_factory=list)
+    requires: list = field(default_factory=list)
+    resources: dict = field(default_factory=dict)
+    optimizers: dict | None = None
+    objective: Any = None
+    default_max_trials: int | None = None
+    delete_on_success: bool = False
+    pip_freeze: Any = None
+    python_path: list[str] = field(default_factory=list)
+    compare: list | None = None
+    run_attrs: dict | None = None
+    plugins: Any = None
+    handle_keyboard_interrupt: bool = False
+    default_flag_arg_skip: bool = False
+    python_requires: Any = None
+    is_script: bool = False
+    script_path: str | None = None
+    raw: dict = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.model_name}:{self.name}" if self.model_name else self.name
+
+    @property
+    def is_python(self) -> bool:
+        return bool(self.main) and not self.exec and not self.main.startswith("guild.plugins.")
+
+    @property
+    def is_pipeline(self) -> bool:
+        return bool(self.steps) and not self.exec and not self.main
+
+
+def implied_main(op_name: str) -> str:
+    """The main module of an op without main/exec/steps: `fail.py` -> `fail`, `a-b` -> `a_b`."""
+    base = op_name[:-3] if op_name.endswith(".py") else op_name
+    return base.replace("-", "_")
+
+
+def build_opdef(name: str, data: dict, model: dict, model_name: str, guildfile_path: str,
+                src: str) -> OpDef:
+    """The OpDef for operation `name` with normalized op `data` of model data `model`.
+
+    `src` is the file the data came from (for error messages)."""
+    main = _opt_str(data.get("main"))
+    exec_ = _opt_str(data.get("exec"))
+    steps = data.get("steps")
+    if steps is not None and not isinstance(steps, list):
+        steps = [steps]
+    steps = steps or None
+    if steps and (exec_ or main):
+        log.warning(f"operation '{'exec' if exec_ else 'main'}' and 'steps' both specified, ignoring 'steps'")
+        steps = None
+    if not main and not exec_ and not steps:
+        main = implied_main(name)
+    flags = data.get("flags") or {}
+    if INCLUDE_KEY in flags:
+        flags = {k: v for k, v in flags.items() if k != INCLUDE_KEY}
+    optimizers = normalize_optimizers(data, name, src)
+    check_sourcecode(data.get("sourcecode"), src)
+    return OpDef(
+        name=name,
+        model_name=model_name,
+        guildfile_path=guildfile_path,
+        project_dir=os.path.dirname(guildfile_path),
+        main=main,
+        exec=exec_,
+        steps=steps,
+        flags=dict(sorted(flags.items())),
+        flags_import=normalize_flags_import(data.get("flags-import"), src),
+        flags_import_skip=_str_list(data.get("flags-import-skip")),
+        flags_dest=_opt_str(data.get("flags-dest")),
+        sourcecode=data.get("sourcecode"),
+        model_sourcecode=model.get("sourcecode"),
+        output_scalars=data.get("output-scalars"),
+        output_attrs=data.get("output-attrs"),
+        env={str(k): v for k, v in (data.get("env") or {}).items()} if isinstance(data.get("env"), dict) else {},
+        env_secrets=_str_list(data.get("env-secrets")),
+        default=bool(data.get("default")),
+        description=_opt_str(data.get("description")),
+        label=_opt_str(data.get("label")),
+        tags=_str_list(data.get("tags")),
+        requires=normalize_requires(data.get("requires"), src),
+        resources=model.get("resources") or {},
+        optimizers=optimizers,
+        objective=data.get("objective"),
+        default_max_trials=_opt_int(data.get("default-max-trials")),
+        delete_on_success=bool(data.get("delete-on-success")),
+        pip_freeze=data.get("pip-freeze"),
+        python_path=_str_list(data.get("python-path")),
+        compare=_str_list(data["compare"]) if data.get("compare") is not None else None,
+        run_attrs=data.get("run-attrs") if isinstance(data.get("run-attrs"), dict) else None,
+        plugins=data["plugins"] if "plugins" in data else model.get("plugins"),
+        handle_keyboard_interrupt=bool(data.get("handle-keyboard-interrupt")),
+        default_flag_arg_skip=bool(data.get("default-flag-arg-skip")),
+        python_requires=data.get("python-requires", model.get("python-requires")),
+        raw=data,
+    )
+
+
+def normalize_op_data(name: str, data: Any, src: str) -> dict:
+    """An operation value as a mapping (`S` means `{main: S}`), with flags in mapping form."""
+    if isinstance(data, str):
+        return {"main": data}
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise GuildfileDataError(src, f"invalid value for operation '{data}' {name!r}: expected a string or a mapping")
+    data = dict(data)
+    if "flags" in data:
+        data["flags"] = normalize_flags(data["flags"], src)
+    return data
+
+
+def normalize_flags(data: Any, src: str) -> dict:
+    """Flag defs in mapping form: `lr: 0.1` -> `lr: {default: 0.1}`. `$include` is kept as is."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise GuildfileDataError(src, f"invalid flags value {data!r}: expected a mapping")
+    flags: dict[str, Any] = {}
+    for name, val in data.items():
+        name = str(name)
+        if name == INCLUDE_KEY:
+            flags[name] = val
+            continue
+        flagdef = dict(val) if isinstance(val, dict) else {"default": val}
+        choices = flagdef.get("choices")
+        if choices is not None and not isinstance(choices, list):
+            raise GuildfileDataError(
+                src, f"invalid flag choice data {choices!r}: expected a list of values or mappings")
+        flags[name] = flagdef
+    return flags
+
+
+def normalize_flags_import(val: Any, src: str) -> Any:
+    """None (unset), True (all), False (none) or a list of names."""
+    if val is None or isinstance(val, bool):
+        return val
+    if isinstance(val, str) and val.lower() in ("all", "yes", "true"):
+        return True
+    if isinstance(val, str) and val.lower() in ("no", "false"):
+        return False
+    if isinstance(val, list):
+        return [str(x) for x in val] or False
+    raise GuildfileDataError(src, f"invalid flags-import value {val!r}: expected yes/all, no, or a list of flag names")
+
+
+def normalize_requires(val: Any, src: str) -> list:
+    if val is None:
+        return []
+    items = val if isinstance(val, list) else [val]
+    for item in items:
+        if not isinstance(item, (str, dict)):
+            raise GuildfileDataError(src, f"invalid dependency value {item!r}: expected a string or mapping")
+    return list(items)
+
+
+def normalize_optimizers(data: dict, op_name: str, src: str) -> dict | None:
+    """`optimizer`/`optimizers` as `{name: {algorithm: X, [default: bool], <flag>: <val>...}}`."""
+    single, many = data.get("optimizer"), data.get("optimizers")
+    if single is not None and many is not None:
+        raise GuildfileDataError(
+            src, f"conflicting optimizer configuration in operation '{op_name}': "
+                 "cannot define both 'optimizer' and 'optimizers'")
+    if single is not None:
+        config = _optimizer_config(None, single, src)
+        return {str(config["algorithm"]): config}
+    if many is None:
+        return None
+    if isinstance(many, list):
+        return {str(name): {"algorithm": str(name)} for name in many}
+    if isinstance(many, dict):
+        return {str(name): _optimizer_config(str(name), val, src) for name, val in many.items()}
+    raise GuildfileDataError(src, f"invalid optimizers value {many!r}: expected a mapping or a list")
+
+
+def _optimizer_config(name: str | None, val: Any, src: str) -> dict:
+    if val is None and name:
+        return {"algorithm": name}
+    if isinstance(val, str):
+        return {"algorithm": val}
+    if isinstance(val, dict):
+        config = dict(val)
+        algorithm = config.get("algorithm") or name
+        if not algorithm:
+            raise GuildfileDataError(src, f"invalid optimizer config {val!r}: missing algorithm")
+        config["algorithm"] = algorithm
+        return config
+    raise GuildfileDataError(src, f"invalid optimizer config {val!r}: expected a string or a mapping")
+
+
+def check_sourcecode(val: Any, src: str) -> None:
+    """Type-check a `sourcecode` value; warn about unknown keys of its mapping form."""
+    if val is None or isinstance(val, (bool, str, list)):
+        return
+    if not isinstance(val, dict):
+        raise GuildfileDataError(src, f"invalid select files spec {val!r}: expected a string, list, or mapping")
+    unknown = [k for k in val if k not in _SOURCECODE_KEYS]
+    if unknown:
+        names = ", ".join(str(k) for k in unknown)
+        log.warning(f"unexpected sourcecode attribute(s) in {os.path.basename(src)}: {names}")
+    select = val.get("select")
+    if select is not None and not isinstance(select, (str, list, dict)):
+        raise GuildfileDataError(src, f"invalid select files spec {select!r}: expected a string, list, or mapping")
+
+
+def _opt_str(val: Any) -> str | None:
+    return None if val is None else str(val)
+
+
+def _opt_int(val: Any) -> int | None:
+    try:
+        return None if val is None else int(val)
+    except (TypeError, ValueError):
+        return None
+
+
+def _str_list(val: Any) -> list[str]:
+    if val is None:
+        return []
+    if isinstance(val, list):
+        return [str(x) for x in val]
+    return [str(val)]

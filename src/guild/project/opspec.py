@@ -1,0 +1,140 @@
+"""Operation specs: `""`, `train`, `m1:train`, `:train`, `train.py` -> OpDef (spec §1.6, §4.6).
+
+Resolution: the project's guild.yml (default model, or models whose name contains MODEL), then a
+Python script relative to cwd, then the exact "cannot find operation" messages of §1.1."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+
+from guild.errors import GuildError
+from guild.project.guildfile import Guildfile, ModelDef, load_guildfile
+from guild.project.opdef import OpDef
+
+_OPS_HINT = "Try 'guild operations' for a list of available operations."
+
+
+def resolve_opspec(spec: str | None, cwd: str) -> OpDef:
+    """The operation `spec` names from `cwd` (a fresh copy: callers may change its flags)."""
+    gf = _project_guildfile(cwd)
+    if not spec:
+        return _fresh(_default_opdef(gf))
+    parsed = _parse(spec)
+    if parsed is None:
+        script = script_opdef(spec, cwd)
+        if script:
+            return script
+        raise GuildError(f"invalid operation '{spec}'", hint=_OPS_HINT)
+    pkg, model_name, op_name = parsed
+    if gf is not None and pkg is None:
+        model = _find_model(gf, model_name)
+        if model is not None:
+            opdef = model.operations.get(op_name)
+            if opdef is not None:
+                return _fresh(opdef)
+            script = script_opdef(spec, cwd)
+            if script:
+                return script
+            if model.name:
+                raise GuildError(
+                    f"operation '{op_name}' is not defined for model '{model.name}'",
+                    hint=f"Try 'guild operations {model.name}' for a list of available operations.")
+            raise GuildError(f"operation '{op_name}' is not defined for this project", hint=_OPS_HINT)
+    script = script_opdef(spec, cwd)
+    if script:
+        return script
+    if model_name is None:
+        raise GuildError(
+            f"cannot find operation {spec}",
+            hint=f"You may need to include a model in the form MODEL:OPERATION. {_OPS_HINT}")
+    raise GuildError(f"cannot find operation {spec}", hint=_OPS_HINT)
+
+
+def find_opdef(guildfile_path: str, model_name: str, op_name: str) -> OpDef | None:
+    """The op `model_name:op_name` of the guild.yml at `guildfile_path`, or None if it is gone."""
+    if not os.path.isfile(guildfile_path):
+        return None
+    model = load_guildfile(guildfile_path).get_model(model_name)
+    opdef = model.operations.get(op_name) if model else None
+    return _fresh(opdef) if opdef else None
+
+
+def script_opdef(spec: str, cwd: str) -> OpDef | None:
+    """A script operation for `<cwd>/<spec>` when that is an existing `*.py` file (§4.6)."""
+    if not spec.endswith(".py"):
+        return None
+    path = os.path.abspath(os.path.join(cwd, spec))
+    if not os.path.isfile(path):
+        return None
+    project_dir = os.path.commonpath([path, os.path.abspath(cwd)])
+    name = os.path.basename(path)
+    tags = []
+    if "train" in name:
+        tags.append("model")
+    if "prepare" in name:
+        tags.append("dataset")
+    return OpDef(
+        name=name,
+        model_name="",
+        guildfile_path=None,
+        project_dir=project_dir,
+        main=os.path.relpath(path, project_dir)[:-3],
+        flags_import=True,
+        tags=tags,
+        objective="loss",
+        is_script=True,
+        script_path=path,
+    )
+
+
+def _project_guildfile(cwd: str) -> Guildfile | None:
+    path = os.path.join(cwd, "guild.yml")
+    return load_guildfile(path) if os.path.isfile(path) else None
+
+
+def _parse(spec: str) -> tuple[str | None, str | None, str] | None:
+    """(pkg, model, op) of `[PKG/][MODEL:]OP`, or None when `spec` has another shape."""
+    pkg = None
+    rest = spec
+    if "/" in rest:
+        pkg, _, rest = rest.partition("/")
+        if not pkg or "/" in rest or ":" in pkg:
+            return None
+    model, sep, op = rest.rpartition(":")
+    if not op or ":" in model:
+        return None
+    return pkg, (model if sep else None), op
+
+
+def _default_opdef(gf: Guildfile | None) -> OpDef:
+    model = _find_model(gf, None) if gf else None
+    if model is None:
+        raise GuildError("cannot find a default operation", hint="Try 'guild operations' for a list.")
+    opdef = model.default_operation()
+    if opdef is not None:
+        return opdef
+    if model.name:
+        raise GuildError(
+            f"a default operation is not defined for model '{model.name}'",
+            hint=f"Try 'guild operations {model.name}' for a list of available operations.")
+    raise GuildError("a default operation is not defined for this project", hint=_OPS_HINT)
+
+
+def _find_model(gf: Guildfile, name: str | None) -> ModelDef | None:
+    if name is None:
+        return gf.default_model() or gf.get_model("")
+    exact = gf.get_model(name)
+    if exact is not None:
+        return exact
+    matches = [m for m in gf.models if name in m.name]
+    if len(matches) > 1:
+        names = "\n".join(f"  {m.name}" for m in sorted(matches, key=lambda m: m.name))
+        raise GuildError(f"there are multiple models that match '{name}'",
+                         hint=f"Try specifying one of the following:\n{names}")
+    return matches[0] if matches else None
+
+
+def _fresh(opdef: OpDef) -> OpDef:
+    return dataclasses.replace(opdef, flags=copy.deepcopy(opdef.flags))
