@@ -1,0 +1,366 @@
+"""The `guild compare` table: which columns each run contributes, their values, header merging,
+sorting, `--top`, `--skip-unchanged`, and cell formatting for CSV and tables
+(compare-and-scalars.md §6.3–6.8).
+
+Runs are duck-typed (`id`, `short_id`, `path`, `status`, `opref`, `get(attr)`), so this module
+does not depend on the store; the caller wraps each one in `RunData` with what it knows about
+the run's operation."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from guild.scalars import colspec
+from guild.scalars.summary import ScalarSummary, run_attributes, run_scalars
+from guild.util import clock
+
+CORE_COLS = ".run,.operation,.started,.time,.status,.label"
+_CORE_ATTR_NAMES = {"id", "run", "operation", "from", "op", "op_model", "short_id", "sourcecode",
+                    "started", "stopped", "status", "time"}
+
+
+@dataclass
+class CompareOptions:
+    skip_core: bool = False
+    skip_op_cols: bool = False
+    extra_cols: bool = False
+    all_scalars: bool = False
+    user_cols: str | None = None
+    min_col: str | None = None
+    max_col: str | None = None
+    top: int | None = None
+    skip_unchanged: bool = False
+
+
+@dataclass
+class RunData:
+    """A run plus what the caller knows of its operation: description (no suffixes), `from`
+    value and the op's `compare:` specs from the current guild file (None if not found)."""
+
+    run: Any
+    operation: str
+    from_: str | None = None
+    op_compare: Any = None
+    _scalars: list[ScalarSummary] | None = field(default=None, repr=False)
+    _attrs: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def scalars(self) -> list[ScalarSummary]:
+        if self._scalars is None:
+            self._scalars = run_scalars(self.run.path)
+        return self._scalars
+
+    @property
+    def logged_attrs(self) -> dict[str, str]:
+        """Output attributes by key (`note`, `train/.guild#note`)."""
+        if self._attrs is None:
+            self._attrs = {
+                name if prefix in ("", ".guild") else f"{prefix}#{name}": text
+                for prefix, name, text in run_attributes(self.run.path)
+            }
+        return self._attrs
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[Any]]
+    runs: list[RunData]
+
+
+# ---- parsing (each spec string once per process: errors are logged once)
+
+_parsed: dict[str, list[colspec.ColSpec]] = {}
+
+
+def parse_cols(text: str) -> list[colspec.ColSpec]:
+    """Column specs of `text`; a spec that fails to parse logs a warning and gives no columns."""
+    try:
+        return _parsed[text]
+    except KeyError:
+        pass
+    try:
+        cols = colspec.parse_cols(text)
+    except colspec.ColSpecError as e:
+        from guild.util.log import warning
+
+        warning(f"error parsing {text!r}: {e}")
+        cols = []
+    _parsed[text] = cols
+    return cols
+
+
+def _parse_all(specs) -> list[colspec.ColSpec]:
+    return [col for spec in specs for col in parse_cols(str(spec))]
+
+
+# ---- columns per run
+
+
+def core_cols(opts: CompareOptions) -> list[colspec.ColSpec]:
+    cols = parse_cols(".run" if opts.skip_core else CORE_COLS)
+    if opts.extra_cols:
+        cols = cols + parse_cols(".sourcecode")
+    return cols
+
+
+def op_cols(rd: RunData, opts: CompareOptions) -> list[colspec.ColSpec]:
+    if opts.skip_op_cols:
+        return []
+    specs = rd.op_compare
+    if specs is None:
+        specs = rd.run.get("compare")
+    if specs is None:
+        return _parse_all(default_op_specs(rd, opts.all_scalars))
+    if isinstance(specs, (str, list, tuple)):
+        # A plain string is iterated character by character, as the reference does.
+        return _parse_all(specs)
+    return []
+
+
+def default_op_specs(rd: RunData, all_scalars: bool = False) -> list[str]:
+    """Flags, logged attributes, a step column and one column per scalar tag (§6.3)."""
+    specs = []
+    flags = rd.run.get("flags")
+    if isinstance(flags, dict):
+        specs.extend(f"={name}" for name in natsorted(str(k) for k in flags))
+    attr_names = set(rd.logged_attrs)
+    opdef_attrs = rd.run.get("opdef_attrs")
+    if isinstance(opdef_attrs, dict):
+        attr_names.update(str(k) for k in opdef_attrs)
+    specs.extend(f".{name}" for name in natsorted(attr_names - _CORE_ATTR_NAMES))
+    tags = natsorted({s.tag for s in rd.scalars if all_scalars or not s.tag.startswith("sys/")})
+    if tags:
+        specs.append(f"{'loss' if 'loss' in tags else tags[0]} step as step")
+        specs.extend(tags)
+    return specs
+
+
+def natsorted(items) -> list[str]:
+    return sorted(items, key=_natural_key)
+
+
+def _natural_key(s: str) -> list:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
+
+
+# ---- values
+
+
+def col_value(rd: RunData, col: colspec.ColSpec) -> Any:
+    if col.kind == "flag":
+        flags = rd.run.get("flags")
+        return flags.get(col.key) if isinstance(flags, dict) else None
+    if col.kind == "attr":
+        return attr_value(rd, col.key)
+    return scalar_value(rd.scalars, col.key, col.qual, col.step)
+
+
+def attr_value(rd: RunData, name: str) -> Any:
+    run = rd.run
+    if name == "id":
+        return run.id
+    if name in ("run", "short_id"):
+        return run.short_id
+    if name == "operation":
+        return rd.operation
+    if name == "from":
+        return rd.from_
+    if name in ("op", "op_model"):
+        opref = run.opref
+        if opref is None:
+            return None
+        return opref.op_name if name == "op" else opref.model_name
+    if name == "sourcecode":
+        digest = run.get("sourcecode_digest")
+        return digest[:8] if isinstance(digest, str) else ""
+    if name in ("started", "stopped"):
+        ts = run.get(name)
+        return clock.format_timestamp(ts) if isinstance(ts, int) else None
+    if name == "status":
+        return run.status
+    if name == "time":
+        return _run_time(run)
+    if name in rd.logged_attrs:
+        return rd.logged_attrs[name]
+    opdef_attrs = run.get("opdef_attrs")
+    if isinstance(opdef_attrs, dict) and name in opdef_attrs:
+        return opdef_attrs[name]
+    return run.get(name)
+
+
+def _run_time(run) -> str | None:
+    started, stopped = run.get("started"), run.get("stopped")
+    if not isinstance(started, int):
+        return None
+    if isinstance(stopped, int):
+        return clock.format_duration(started, stopped)
+    if run.status == "running":
+        return clock.format_duration(started, None)
+    return None
+
+
+_QUAL_ATTRS = {
+    (None, False): "last_val", ("last", False): "last_val", ("first", False): "first_val",
+    ("min", False): "min_val", ("max", False): "max_val", ("avg", False): "avg_val",
+    ("total", False): "total", ("count", False): "count",
+    (None, True): "last_step", ("last", True): "last_step", ("first", True): "first_step",
+    ("min", True): "min_step", ("max", True): "max_step",
+}
+
+
+def scalar_value(scalars: list[ScalarSummary], key: str, qual: str | None = None, step: bool = False) -> Any:
+    """The value of scalar `key` (`tag` or `prefix#tag`) with a qualifier (§6.4)."""
+    try:
+        attr = _QUAL_ATTRS[(qual, step)]
+    except KeyError:
+        from guild.errors import GuildError
+
+        raise GuildError(f"unsupported scalar type qual={qual!r} step={step}") from None
+    prefix, sep, tag = key.partition("#")
+    if not sep:
+        for s in scalars:
+            if s.tag == key:
+                return getattr(s, attr)
+        return None
+    like = _like_re(prefix)
+    matches = [s for s in scalars if s.tag == tag and like.match(s.prefix)]
+    if not matches:
+        return None
+    best = min(matches, key=lambda s: s.prefix)
+    return getattr(best, attr)
+
+
+@functools.lru_cache(maxsize=None)
+def _like_re(prefix: str) -> "re.Pattern":
+    """SQL `LIKE 'prefix%'`: case-insensitive, `_` and `%` are wildcards."""
+    parts = [".*" if c == "%" else "." if c == "_" else re.escape(c) for c in prefix]
+    return re.compile("".join(parts) + ".*", re.IGNORECASE | re.DOTALL)
+
+
+# ---- the table
+
+
+def build_table(runs: list[RunData], opts: CompareOptions) -> Table:
+    """Headers and unformatted rows for `runs` (in display order), sorted and cut per `opts`."""
+    user = parse_cols(opts.user_cols) if opts.user_cols else []
+    per_run = []
+    header_groups: tuple[list[str], list[str], list[str]] = ([], [], [])
+    core = core_cols(opts)
+    for rd in runs:
+        groups = (core, op_cols(rd, opts), user)
+        per_run.append(groups)
+        for names, cols in zip(header_groups, groups):
+            names.extend(c.header for c in cols)
+    headers = list(dict.fromkeys(h for names in header_groups for h in names))
+    rows, sort_vals = [], []
+    sort_col = opts.min_col or opts.max_col
+    for rd, groups in zip(runs, per_run):
+        group_vals = []
+        for cols in groups:
+            vals: dict[str, Any] = {}
+            for col in cols:
+                if col.header not in vals:
+                    vals[col.header] = col_value(rd, col)
+            group_vals.append(vals)
+        row = []
+        for h in headers:
+            cell = None
+            for vals in group_vals:
+                if vals.get(h) is not None:
+                    cell = vals[h]
+            row.append(cell)
+        rows.append(row)
+        if sort_col:
+            sort_vals.append(next((vals[sort_col] for vals in group_vals if sort_col in vals), None))
+    order = list(range(len(rows)))
+    if sort_col and sort_col in headers:
+        order = _sorted_order(sort_vals, descending=not opts.min_col)
+    if opts.top:
+        order = order[: opts.top]
+    table = Table(headers, [rows[i] for i in order], [runs[i] for i in order])
+    if opts.skip_unchanged and len(table.rows) > 1:
+        _drop_unchanged(table)
+    return table
+
+
+def _sorted_order(vals: list[Any], descending: bool) -> list[int]:
+    present = [i for i, v in enumerate(vals) if v is not None]
+    nulls = [i for i, v in enumerate(vals) if v is None]
+    key = functools.cmp_to_key(lambda a, b: _cmp(vals[a], vals[b]))
+    return sorted(present, key=key, reverse=descending) + nulls
+
+
+def _cmp(a: Any, b: Any) -> int:
+    num = (int, float, bool)
+    if type(a) is not type(b) and not (isinstance(a, num) and isinstance(b, num)):
+        a, b = str(a), str(b)
+    try:
+        return -1 if a < b else (1 if b < a else 0)
+    except TypeError:
+        a, b = str(a), str(b)
+        return -1 if a < b else (1 if b < a else 0)
+
+
+def _drop_unchanged(table: Table) -> None:
+    keep = [
+        i for i in range(len(table.headers))
+        if len({format_cell(row[i]) for row in table.rows}) > 1
+    ]
+    table.headers = [table.headers[i] for i in keep]
+    table.rows = [[row[i] for i in keep] for row in table.rows]
+
+
+# ---- output
+
+
+def write_csv(table: Table, out) -> int:
+    """Write the table as CSV; returns the number of lines written (0 when there are no rows)."""
+    if not table.rows:
+        return 0
+    import csv
+
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.headers)
+    for row in table.rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return len(table.rows) + 1
+
+
+def format_cell(val: Any) -> str:
+    """A table cell (§6.8): floats in YAML form cut to 6 decimals, bools yes/no."""
+    if val is None:
+        return ""
+    if val is True:
+        return "yes"
+    if val is False:
+        return "no"
+    if isinstance(val, float):
+        return re.sub(r"\.(\d{6})\d+", r".\1", _yaml_float(val))
+    return str(val)
+
+
+def _yaml_float(val: float) -> str:
+    if val != val:
+        return ".nan"
+    if val in (float("inf"), float("-inf")):
+        return ".inf" if val > 0 else "-.inf"
+    text = repr(val).lower()
+    if "." not in text and "e" in text:
+        text = text.replace("e", ".0e", 1)
+    return text
+
+
+def formatted_rows(table: Table, marked: Callable[[Any], bool]) -> list[list[str]]:
+    """Header row plus formatted rows; the operation cell of a marked run gets ` [marked]`."""
+    op_index = table.headers.index("operation") if "operation" in table.headers else None
+    out = [list(table.headers)]
+    for rd, row in zip(table.runs, table.rows):
+        cells = [format_cell(v) for v in row]
+        if op_index is not None and marked(rd.run) and row[op_index] == rd.operation:
+            cells[op_index] += " [marked]"
+        out.append(cells)
+    return out
