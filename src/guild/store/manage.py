@@ -174,9 +174,14 @@ def copy_run_dir(src: str, dest: str, *, move: bool = False, follow_links: bool 
         os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
         shutil.move(src, dest)
         return
-    shutil.copytree(src, dest, symlinks=not follow_links, ignore_dangling_symlinks=True)
+    shutil.copytree(src, dest, symlinks=not follow_links, ignore=_dangling_links if follow_links else None)
     if move:
         shutil.rmtree(src)
+
+
+def _dangling_links(dirname: str, names: list[str]) -> list[str]:
+    # copytree's own ignore_dangling_symlinks resolves relative links against the cwd.
+    return [n for n in names if not os.path.exists(os.path.join(dirname, n))]
 
 
 def export_runs(runs: list[Run], location: str, *, move: bool = False,
