@@ -1,0 +1,121 @@
+"""The `guild run OP --help-op` text (guildfile-and-run.md §3.6).
+
+Layout follows a 78-column help formatter: flag names padded to a common width (at most 30), help
+text wrapped beside them, continuation lines indented to the text column, and a blank line after
+every flag whose help takes more than one line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guild.flags.encode import encode_flag_value
+
+_WIDTH = 78
+_INDENT = 2
+_NAME_COL_MAX = 30
+_COL_GAP = 2
+
+
+def format_help_op(op_full_name: str, description: str | None, flagdefs: dict) -> str:
+    """The help text for an operation (no trailing newline)."""
+    lines = [f"Usage: guild run [OPTIONS] {op_full_name} [FLAG]...", ""]
+    if description and description.strip():
+        lines.extend(_wrap_paragraphs(description, _WIDTH))
+        lines.append("")
+    lines.append("Use 'guild run --help' for a list of options.")
+    if flagdefs:
+        lines.extend(["", "Flags:"])
+        lines.extend(_definition_list([(name, _flag_help(flagdefs[name] or {})) for name in sorted(flagdefs)]))
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _flag_help(flagdef: dict) -> list[str | list[str]]:
+    """A flag's help as paragraphs: strings are rewrapped, lists are lines kept as they are."""
+    text = str(flagdef.get("description") or "").strip()
+    if flagdef.get("required"):
+        text += " (required)"
+    if flagdef.get("default") is not None:
+        text += f" (default is {encode_flag_value(flagdef['default'])})"
+    paragraphs: list[str | list[str]] = _split_paragraphs(text.strip())
+    choices = flagdef.get("choices")
+    if choices:
+        paragraphs.append(_choices_lines(choices))
+    return paragraphs
+
+
+def _choices_lines(choices: list) -> list[str]:
+    rows = [_choice_row(c) for c in choices]
+    if not any(desc for _, desc in rows):
+        return ["Choices:  " + ", ".join(value for value, _ in rows)]
+    width = max(len(value) for value, _ in rows)
+    return ["Choices:"] + [f"  {value.ljust(width)}  {desc}".rstrip() for value, desc in rows]
+
+
+def _choice_row(choice: Any) -> tuple[str, str]:
+    if not isinstance(choice, dict):
+        return encode_flag_value(choice), ""
+    alias = choice.get("alias")
+    shown = str(alias) if alias is not None else encode_flag_value(choice.get("value"))
+    return shown, _first_line(choice.get("description"))
+
+
+def _first_line(text: Any) -> str:
+    return str(text).strip().split("\n", 1)[0] if text else ""
+
+
+def _definition_list(rows: list[tuple[str, list[str | list[str]]]]) -> list[str]:
+    name_col = min(max(len(name) for name, _ in rows), _NAME_COL_MAX) + _COL_GAP
+    text_width = max(_WIDTH - name_col - 2, 10)
+    text_indent = " " * (_INDENT + name_col)
+    out: list[str] = []
+    for name, paragraphs in rows:
+        head = " " * _INDENT + name
+        help_lines = _render_paragraphs(paragraphs, text_width)
+        if not help_lines:
+            out.append(head)
+            continue
+        if len(name) <= name_col - _COL_GAP:
+            out.append(head.ljust(_INDENT + name_col) + help_lines[0])
+        else:
+            out.extend([head, text_indent + help_lines[0]])
+        out.extend(text_indent + line for line in help_lines[1:])
+        if len(help_lines) > 1:
+            out.append("")
+    return out
+
+
+def _render_paragraphs(paragraphs: list[str | list[str]], width: int) -> list[str]:
+    lines: list[str] = []
+    for para in paragraphs:
+        if lines:
+            lines.append("")
+        lines.extend(para if isinstance(para, list) else _wrap(para, width))
+    return lines
+
+
+def _split_paragraphs(text: str) -> list[str | list[str]]:
+    paragraphs: list[str | list[str]] = []
+    current: list[str] = []
+    for line in text.split("\n"):
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs
+
+
+def _wrap_paragraphs(text: str, width: int) -> list[str]:
+    return _render_paragraphs(_split_paragraphs(text.strip()), width)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    if len(text) <= width:
+        return [text]
+    import textwrap
+
+    return textwrap.wrap(text, width) or [""]
