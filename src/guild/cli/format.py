@@ -85,14 +85,9 @@ def label_field(run: Run) -> str:
 
 
 def from_field(run: Run) -> str:
-    opref = run.opref
-    if opref is None:
-        return ""
-    if opref.pkg_type in ("guildfile", "script"):
-        return files.tilde_path(opref.pkg_name)
-    if opref.pkg_type == "package":
-        return f"{opref.pkg_name}=={opref.pkg_version}"
-    return opref.pkg_name
+    from guild.store.select import from_desc
+
+    return from_desc(run)
 
 
 def command_field(run: Run) -> str:

@@ -89,7 +89,7 @@ def run_filter(args, cmd: Command):
         from guild.store import filterexpr
 
         try:
-            expr = filterexpr.compile_filter(g("filter_expr"))
+            expr = filterexpr.compile_filter(g("filter_expr"), scalar_value)
         except filterexpr.FilterSyntaxError as e:
             raise GuildError(str(e)) from None
     return RunFilter(
@@ -106,6 +106,41 @@ def run_filter(args, cmd: Command):
         not_status=list(g("filter_not_status") or []),
         expr=expr,
     )
+
+
+def scalar_value(run: Run, key: str, qual: str = "last"):
+    """A run's scalar `key` (`tag` or `prefix#tag`) summarized by `qual`, or None."""
+    summaries = _run_scalars(run)
+    prefix, sep, tag = key.partition("#")
+    if not sep:
+        prefix, tag = None, key
+    attr = {"last": "last_val", "first": "first_val", "min": "min_val", "max": "max_val",
+            "avg": "avg_val", "total": "total", "count": "count"}.get(qual, "last_val")
+    for s in summaries:
+        if s.tag != tag:
+            continue
+        if prefix is None or s.prefix.lower().startswith(prefix.lower()):
+            return getattr(s, attr)
+    return None
+
+
+def _run_scalars(run: Run) -> list:
+    cached = getattr(run, "_scalar_summaries", None)
+    if cached is not None:
+        return cached
+    try:
+        from guild.scalars.summary import run_scalars
+
+        cached = run_scalars(run.path)
+    except ImportError:
+        cached = []
+    except Exception as e:
+        from guild.util.log import warning
+
+        warning(f"error reading scalars of run {run.id}: {e}")
+        cached = []
+    run._scalar_summaries = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _started_range(spec: str, cmd: Command):

@@ -74,7 +74,7 @@ def _best_run(args):
     from guild.store import filterexpr
 
     colspec = args.min or args.max
-    keyed = [(filterexpr.column_value(run, colspec), i, run) for i, run in enumerate(runs)]
+    keyed = [(filterexpr.column_value(run, colspec, runsel.scalar_value), i, run) for i, run in enumerate(runs)]
     present = [k for k in keyed if _comparable(k[0])]
     if args.max:
         if not present:

@@ -90,6 +90,21 @@ def project_dir(run: Run) -> str | None:
     return opref.project_dir() if opref else None
 
 
+def from_desc(run: Run) -> str:
+    """Where the operation came from: guild file or script path (`~` for home), `pkg==ver`, else
+    the package name (`guildai` for builtins)."""
+    from guild.util import files
+
+    opref = run.opref
+    if opref is None:
+        return ""
+    if opref.pkg_type in ("guildfile", "script"):
+        return files.tilde_path(opref.pkg_name)
+    if opref.pkg_type == "package":
+        return f"{opref.pkg_name}=={opref.pkg_version}"
+    return opref.pkg_name
+
+
 # ---- filters
 
 
