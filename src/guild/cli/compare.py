@@ -118,7 +118,11 @@ def _load_op_compare(path: str, model: str, op: str):
         opdef = find_opdef(path, model, op)
     except GuildError:
         return None
-    return opdef.compare if opdef is not None else None
+    if opdef is None:
+        return None
+    raw = opdef.raw.get("compare") if isinstance(opdef.raw, dict) else None
+    # A plain string keeps its raw form: it is iterated character by character (§6.3 quirk).
+    return raw if isinstance(raw, str) else opdef.compare
 
 
 def _write_csv(table, path: str) -> int:
