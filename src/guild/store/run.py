@@ -44,7 +44,7 @@ class Run:
             try:
                 with open(self.guild_path("opref"), encoding="utf-8") as f:
                     self._opref = OpRef.parse(f.read())
-            except OSError:
+            except (OSError, ValueError):
                 self._opref = None
         return self._opref
 
