@@ -1,0 +1,134 @@
+"""The batch runner: the process of a batch run. It generates trials from the proto's flags with
+the batch's optimizer, creates each trial run and runs it in-process through the engine API
+(pipelines-and-batches.md §4.2–4.6, §5)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from guild.batch import optimizers, trials as trials_mod
+from guild.engine.options import RunOptions
+from guild.errors import GuildError
+from guild.store import home as home_mod
+from guild.store.run import Run
+
+
+def log(level: str, msg: str) -> None:
+    sys.stderr.write(f"{level}: [guild] {msg}\n")
+    sys.stderr.flush()
+
+
+def main() -> None:
+    from guild.util import log as log_mod
+
+    log_mod.set_runner_format(True)
+    try:
+        code = run_batch(Run.for_dir(os.environ["RUN_DIR"]))
+    except GuildError as e:
+        if not e.quiet:
+            if e.message:
+                sys.stderr.write(f"guild: {e.message}\n")
+            if e.hint:
+                sys.stderr.write(e.hint + "\n")
+        code = e.exit_code
+    except KeyboardInterrupt:
+        log("INFO", "Stopping batch")
+        code = 130
+    sys.stdout.flush()
+    sys.exit(code)
+
+
+def run_batch(batch: Run) -> int:
+    proto = batch.batch_proto
+    if proto is None:
+        raise GuildError(f"missing batch proto in {batch.path}")
+    opt = optimizers.for_opref(batch.opref.model_name, batch.opref.op_name)
+    cwd = os.environ.get("CMD_DIR")
+    if cwd and os.path.isdir(cwd):
+        os.chdir(cwd)
+    flags = dict(proto.get("flags") or {})
+    max_trials = batch.get("max_trials")
+    seed = batch.get("random_seed")
+    stage = bool(batch.get("stage_trials"))
+    params = batch.get("run_params") or {}
+    fail_on_error = bool(params.get("fail_on_trial_error"))
+    runs_dir = os.path.dirname(batch.path) if _under_runs(batch) else home_mod.runs_dir()
+    if opt.sequential:
+        from guild.batch import sequential
+
+        return sequential.run(batch, proto, opt, flags, max_trials, seed, runs_dir, fail_on_error, run_trial)
+    trial_flags = _generate(opt, flags, proto.get("trials") or [], max_trials, seed)
+    created = [trials_mod.create_trial(batch, proto, tf, runs_dir) for tf in trial_flags]
+    for trial in created:
+        code = run_trial(trial, stage)
+        if code != 0 and fail_on_error:
+            log("ERROR", "Stopping batch because a trial failed (pending trials can be started as needed)")
+            return code
+    return 0
+
+
+def _under_runs(batch: Run) -> bool:
+    return os.path.realpath(os.path.dirname(batch.path)) == os.path.realpath(home_mod.runs_dir())
+
+
+def _generate(opt, flags: dict[str, Any], file_trials: list, max_trials, seed) -> list[dict[str, Any]]:
+    if opt.name == "+":
+        if file_trials:
+            result: list[dict[str, Any]] = []
+            user_flags = {}
+            for t in file_trials:
+                merged = dict(flags)
+                merged.update(t)
+                merged.update(user_flags)
+                result.extend(trials_mod.grid_trials(merged, None, seed))
+            if max_trials is not None and len(result) > max_trials:
+                import random
+
+                random.seed(seed)
+                chosen = sorted(random.sample(range(len(result)), max_trials))
+                result = [result[i] for i in chosen]
+            return result
+        return trials_mod.grid_trials(flags, max_trials, seed)
+    if not trials_mod.has_dimensions(flags):
+        log("ERROR", f"flags for batch ({trials_mod.flags_desc(flags)}) do not contain any search dimensions")
+        sys.stderr.write("Try specifying a range for one or more flags as NAME=[MIN:MAX].\n")
+        raise GuildError("", quiet=True)
+    return trials_mod.random_trials(flags, max_trials or 20, seed)
+
+
+def run_trial(trial: Run, stage: bool = False) -> int:
+    """Run (or stage) a pending trial in-process, like `guild run --restart <id> -y`."""
+    from guild.engine import run as run_mod
+
+    status = trial.status
+    if status != "pending":
+        log("INFO", f"Skipping {trial.id} because its status is '{status}' (expected 'pending')")
+        return 0
+    flags = trial.get("flags") or {}
+    op = trial.opref.base_desc() if trial.opref else "?"
+    verb = "Staging" if stage else "Running"
+    log("INFO", f"{verb} trial {trial.id}: {op} ({trials_mod.flags_desc(flags)})")
+    if stage:
+        _stage_trial(trial)
+        return 0
+    sys.stdout.flush()
+    try:
+        code = run_mod.run(RunOptions(restart=trial.id, yes=True))
+    except GuildError as e:
+        sys.stderr.write(f"guild: {e.message}\n" if e.message else "")
+        code = e.exit_code
+    if code != 0:
+        log("ERROR", f"Trial {trial.id} exited with an error ({code}) - see log for details")
+    return code
+
+
+def _stage_trial(trial: Run) -> None:
+    from guild.engine import restart as restart_mod, lifecycle
+
+    opts = RunOptions(restart=trial.id, yes=True, stage=True)
+    plan, _ = restart_mod.restart_plan(trial, opts)
+    start_opts = RunOptions.from_mapping(restart_mod.merged_run_params(trial, opts))
+    restart_mod.reinit(trial, plan, opts, start_opts)
+    lifecycle.stage(trial, plan, start_opts, os.getcwd())
