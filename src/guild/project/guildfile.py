@@ -141,8 +141,7 @@ class _Loader:
         self._mros: dict[str, list[str]] = {}
 
     def load(self) -> Guildfile:
-        for item in self._read_items(self.path, []):
-            self.items.append(item)
+        self.items = self._read_items(self.path, [])
         self._index()
         for item in self.items:
             item.merged = self._inherit(item)
@@ -279,13 +278,16 @@ class _Loader:
         refs = val if isinstance(val, list) else [val]
         base: dict = {}
         for ref in refs:
-            included = self._include_target(str(ref), section, src)
+            included, names = self._include_target(str(ref), section, src)
             included = self._apply_includes(included, section, src, depth + 1)
+            if names is not None:
+                included = {k: v for k, v in included.items() if k in names}
             base = _merge_entries(included, base)
         local = {k: v for k, v in mapping.items() if k != INCLUDE_KEY}
         return _merge_entries(local, base)
 
-    def _include_target(self, ref: str, section: str, src: str) -> dict:
+    def _include_target(self, ref: str, section: str, src: str) -> tuple[dict, list[str] | None]:
+        """The `section` data `ref` names (a copy), and the entry names `#a,b` keeps."""
         spec, _, attrs = ref.partition("#")
         names = [a.strip() for a in attrs.split(",") if a.strip()] if attrs else None
         item_name, sep, op_name = spec.partition(":")
@@ -301,9 +303,7 @@ class _Loader:
             target = item.merged.get(section) or {}
         if not isinstance(target, dict):
             raise GuildfileDataError(src, f"invalid include reference '{ref}': cannot find target")
-        if names is not None:
-            target = {k: v for k, v in target.items() if k in names or k == INCLUDE_KEY}
-        return copy.deepcopy(target)
+        return copy.deepcopy(target), names
 
 
 def _read_yaml(path: str) -> Any:
