@@ -12,11 +12,12 @@ from typing import Any
 
 from guild.errors import FlagError
 
+# Patterns stay strings, compiled on first use by re's cache, to keep this import cheap.
 # `NAME[a:b...]` or anonymous `[a:b...]`; nested brackets make it a YAML list instead.
-_FUNCTION_RE = re.compile(r"([A-Za-z0-9_.\-]*)\[([^\[\]]*)\]\Z", re.S)
-_REPEAT_RE = re.compile(r"(\[.*\])\s*\*\s*([0-9]+)\Z", re.S)
+_FUNCTION_PAT = r"(?s)([A-Za-z0-9_.\-]*)\[([^\[\]]*)\]\Z"
+_REPEAT_PAT = r"(?s)(\[.*\])\s*\*\s*([0-9]+)\Z"
 # Text YAML would read back as the same string: no need to load PyYAML for it.
-_PLAIN_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-./]*\Z")
+_PLAIN_WORD_PAT = r"[A-Za-z_][A-Za-z0-9_\-./]*\Z"
 _YAML_WORDS: dict[str, Any] = {
     **{w: True for w in "yes Yes YES true True TRUE on On ON".split()},
     **{w: False for w in "no No NO false False FALSE off Off OFF".split()},
@@ -106,7 +107,7 @@ def _decode_default(text: str) -> Any:
     parts = split_function(text)
     if parts is not None:
         return _decode_function(text, *parts)
-    m = _REPEAT_RE.match(text)
+    m = re.match(_REPEAT_PAT, text)
     if m:
         items = _yaml_decode(m.group(1))
         if isinstance(items, list):
@@ -119,7 +120,7 @@ def _yaml_decode(text: str) -> Any:
     """YAML 1.1 value of `text`, or `_NO_VALUE` when it is not valid YAML."""
     if text in _YAML_WORDS:
         return _YAML_WORDS[text]
-    if _PLAIN_WORD_RE.match(text):
+    if re.match(_PLAIN_WORD_PAT, text):
         return text
     from guild.util import yamlutil
 
@@ -133,7 +134,7 @@ def split_function(text: str) -> tuple[str | None, list[str]] | None:
     """`(name, raw_args)` when `text` is a flag function (name None when anonymous), else None.
 
     A named function needs at least one arg, an anonymous one at least two."""
-    m = _FUNCTION_RE.match(text)
+    m = re.match(_FUNCTION_PAT, text)
     if not m:
         return None
     name, body = m.groups()

@@ -16,10 +16,11 @@ _BOOL_WORDS = frozenset(
 )
 _NULL_WORDS = frozenset(("null", "Null", "NULL"))
 # Strings that are certainly plain YAML scalars reading back as themselves (others ask PyYAML).
-_PLAIN_RE = re.compile(r"[A-Za-z_/][A-Za-z0-9_./\-]*(?: [A-Za-z0-9_./\-]+)*\Z")
+# Non-ASCII text stays readable (`/data/…/guild`) rather than escaped.
+_PLAIN_PAT = r"[A-Za-z_/\u0080-\U0010ffff][\w./\-\u0080-\U0010ffff]*(?: [\w./\-\u0080-\U0010ffff]+)*\Z"
 _YAML_QUOTED_YN = frozenset("yYnN")
-_TRUNCATE_RE = re.compile(r"(\.[0-9]{5})[0-9]+")
-_REF_RE = re.compile(r"(\\?)\$\{([^}]*)\}")
+_TRUNCATE_PAT = r"(\.[0-9]{5})[0-9]+"
+_REF_PAT = r"(\\?)\$\{([^}]*)\}"
 _GLOBALS_PREFIXES = ("global:", "dict:", "namespace:")
 
 
@@ -53,7 +54,7 @@ def _encode_list_item(x: Any) -> str:
 
 def _encode_str(s: str, quote_yn: bool = False) -> str:
     # Our YAML dumper quotes y/Y/n/N; the flag encoding leaves them plain.
-    if _PLAIN_RE.match(s) and s not in _BOOL_WORDS and s not in _NULL_WORDS:
+    if re.match(_PLAIN_PAT, s) and s not in _BOOL_WORDS and s not in _NULL_WORDS and s.isprintable():
         if not (quote_yn and s in _YAML_QUOTED_YN):
             return s
     return _yaml_flow(s)
@@ -87,7 +88,7 @@ def flag_assign(name: str, v: Any, truncate_floats: bool = False) -> str:
 def _assign_value(v: Any, truncate_floats: bool) -> str:
     text = encode_flag_value(v)
     if truncate_floats and isinstance(v, float):
-        text = _TRUNCATE_RE.sub(r"\1", text)
+        text = re.sub(_TRUNCATE_PAT, r"\1", text)
     if isinstance(v, str) and " " in text and not text.startswith(("'", '"')):
         text = repr(text)
     return text
@@ -137,7 +138,7 @@ def render_label(template: str, flags: dict, default_label: str, extra: dict | N
             value, text = _apply_label_filter(spec, value, text)
         return text
 
-    return _REF_RE.sub(lambda m: m.group(0)[1:] if m.group(1) else expand(m), template)
+    return re.sub(_REF_PAT, lambda m: m.group(0)[1:] if m.group(1) else expand(m), template)
 
 
 def _label_ref(name: str, flags: dict, default_label: str, extra: dict | None) -> tuple[Any, str]:
@@ -157,7 +158,7 @@ def _label_ref(name: str, flags: dict, default_label: str, extra: dict | None) -
 
 def _assign_text(v: Any) -> str:
     text = encode_flag_value(v)
-    return _TRUNCATE_RE.sub(r"\1", text) if isinstance(v, float) else text
+    return re.sub(_TRUNCATE_PAT, r"\1", text) if isinstance(v, float) else text
 
 
 def _apply_label_filter(spec: str, value: Any, text: str) -> tuple[Any, str]:
@@ -331,4 +332,4 @@ def expand_cmd_refs(text: str, values: dict) -> str:
             )
         return _args_encode(values[name])
 
-    return _REF_RE.sub(expand, text)
+    return re.sub(_REF_PAT, expand, text)
