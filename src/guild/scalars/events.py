@@ -11,7 +11,7 @@ import struct
 from typing import Iterator
 
 __all__ = [
-    "EventWriter", "EventDecodeError", "iter_events", "iter_attrs", "iter_records",
+    "EventWriter", "EventDecodeError", "write_scalars_file", "iter_events", "iter_attrs", "iter_records",
     "find_event_files", "find_sources", "is_event_file", "crc32c", "masked_crc32c",
 ]
 
@@ -165,6 +165,19 @@ class EventWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def write_scalars_file(path: str, values: list[tuple[str, float, int, float]]) -> None:
+    """Write a complete event file at `path` (a name of the caller's choosing) holding
+    (tag, value, step, wall_time) scalars; written to a temp file and renamed into place."""
+    parts = [_record(_event(None, None, file_version=_FILE_VERSION))]
+    for tag, value, step, wall_time in values:
+        val = _len_field(1, tag.encode("utf-8")) + b"\x15" + _pack_f32(value)
+        parts.append(_record(_event(val, wall_time, int(step))))
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(b"".join(parts))
+    os.replace(tmp, path)
 
 
 def _pack_f32(value: float) -> bytes:
