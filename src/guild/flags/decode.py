@@ -57,7 +57,7 @@ def decode_flags(assigns: dict[str, str], flagdefs: dict[str, dict]) -> dict[str
 def _flag_type(name: str, flagdefs: dict[str, dict]) -> str | None:
     flagdef = flagdefs.get(name)
     if flagdef is None:
-        flagdef = next((fd for fd in flagdefs.values() if fd.get("alias") == name), None)
+        flagdef = next((fd for fd in flagdefs.values() if fd and fd.get("alias") == name), None)
     return flagdef.get("type") if flagdef else None
 
 

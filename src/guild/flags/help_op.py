@@ -17,7 +17,7 @@ _COL_GAP = 2
 
 
 def format_help_op(op_full_name: str, description: str | None, flagdefs: dict) -> str:
-    """The help text for an operation (no trailing newline)."""
+    """The help text for an operation, ending with one newline (ready for `sys.stdout.write`)."""
     lines = [f"Usage: guild run [OPTIONS] {op_full_name} [FLAG]...", ""]
     if description and description.strip():
         lines.extend(_wrap_paragraphs(description, _WIDTH))
@@ -28,7 +28,7 @@ def format_help_op(op_full_name: str, description: str | None, flagdefs: dict) -
         lines.extend(_definition_list([(name, _flag_help(flagdefs[name] or {})) for name in sorted(flagdefs)]))
     while lines and not lines[-1]:
         lines.pop()
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
 def _flag_help(flagdef: dict) -> list[str | list[str]]:

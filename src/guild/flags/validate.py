@@ -28,6 +28,7 @@ def resolve_flags(
 
     Raises `FlagError`; the choice and required-flag blocks are written to stderr first and the
     raised error is quiet."""
+    flagdefs = {name: flagdef or {} for name, flagdef in flagdefs.items()}
     given = _rename_aliases(flagdefs, user_flags, force)
     flags = dict(given)
     for name, flagdef in flagdefs.items():

@@ -31,7 +31,7 @@ def test_spec_example():
         "        B    The color blue\n"
         "\n"
         "  r   A required flag (required)\n"
-        "  s   (default is '007')"
+        "  s   (default is '007')\n"
     )
 
 
@@ -60,20 +60,20 @@ def test_description_and_simple_choices():
         "          Choices:  a, b, 1\n"
         "\n"
         "  plain\n"
-        "  req     (required)"
+        "  req     (required)\n"
     )
 
 
 def test_no_flags():
     assert format_help_op("hello", "Say hello", {}) == (
-        "Usage: guild run [OPTIONS] hello [FLAG]...\n\nSay hello\n\nUse 'guild run --help' for a list of options."
+        "Usage: guild run [OPTIONS] hello [FLAG]...\n\nSay hello\n\nUse 'guild run --help' for a list of options.\n"
     )
 
 
 def test_long_help_wraps_and_long_names_go_on_their_own_line():
     long_name = "a" * 31
     text = format_help_op("op", None, {"x": {"description": "word " * 30}, long_name: {"default": 1}})
-    lines = text.split("\n")
+    lines = text.rstrip("\n").split("\n")
     flag_lines = lines[lines.index("Flags:") + 1:]
     assert flag_lines[0] == "  " + long_name
     assert flag_lines[1] == " " * 34 + "(default is 1)"
