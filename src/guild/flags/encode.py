@@ -82,10 +82,12 @@ def _yaml_flow(v: Any) -> str:
 
 def flag_assign(name: str, v: Any, truncate_floats: bool = False) -> str:
     """`NAME=VAL` with the flag encoding; a string whose encoding has a space gets repr quotes."""
-    return f"{name}={_assign_value(v, truncate_floats)}"
+    return f"{name}={assign_value(v, truncate_floats)}"
 
 
-def _assign_value(v: Any, truncate_floats: bool) -> str:
+def assign_value(v: Any, truncate_floats: bool = False) -> str:
+    """The VAL of `NAME=VAL`: the flag encoding, repr-quoted for a string whose encoding has a
+    space (`'hello world'`); floats cut to 5 decimals with `truncate_floats`."""
     text = encode_flag_value(v)
     if truncate_floats and isinstance(v, float):
         text = re.sub(_TRUNCATE_PAT, r"\1", text)
@@ -106,11 +108,13 @@ def flag_assigns(flags: dict, truncate_floats: bool = False, skip_none: bool = T
 def default_label(flags: dict) -> str:
     """The label of a run without a label template: non-null flags as `NAME=VAL`, floats cut to 5
     decimals, existing paths with `/` shortened."""
-    return " ".join(
-        flag_assign(name, _label_path(flags[name]), truncate_floats=True)
-        for name in sorted(flags)
-        if flags[name] is not None
-    )
+    return " ".join(f"{name}={label_value(flags[name])}" for name in sorted(flags) if flags[name] is not None)
+
+
+def label_value(v: Any) -> str:
+    """A value as shown in labels: the `NAME=VAL` form with floats cut to 5 decimals and existing
+    paths with `/` shortened."""
+    return assign_value(_label_path(v), truncate_floats=True)
 
 
 def _label_path(v: Any) -> Any:
@@ -128,7 +132,7 @@ def render_label(template: str, flags: dict, default_label: str, extra: dict | N
     """Expand `${name}` and `${name|filter}` refs in a label template.
 
     Names are looked up in `extra`, then `default_label`, then `flags`. Flag values are formatted
-    with the flag encoding (floats cut to 5 decimals); undefined and null values give "".
+    as in the default label (`label_value`); undefined and null values give "".
     Filters: `%FMT` (printf-style on the value), `default:X`, `basename`, `unquote`."""
 
     def expand(m: re.Match) -> str:
@@ -150,15 +154,10 @@ def _label_ref(name: str, flags: dict, default_label: str, extra: dict | None) -
         value = flags.get(name)
         if value is None:
             return None, ""
-        return value, _assign_text(value)
+        return value, label_value(value)
     if value is None:
         return None, ""
     return value, value if isinstance(value, str) else encode_flag_value(value)
-
-
-def _assign_text(v: Any) -> str:
-    text = encode_flag_value(v)
-    return re.sub(_TRUNCATE_PAT, r"\1", text) if isinstance(v, float) else text
 
 
 def _apply_label_filter(spec: str, value: Any, text: str) -> tuple[Any, str]:

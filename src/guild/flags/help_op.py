@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from guild.flags.encode import encode_flag_value
+from guild.flags.encode import assign_value, encode_flag_value
 
 _WIDTH = 78
 _INDENT = 2
@@ -37,7 +37,7 @@ def _flag_help(flagdef: dict) -> list[str | list[str]]:
     if flagdef.get("required"):
         text += " (required)"
     if flagdef.get("default") is not None:
-        text += f" (default is {encode_flag_value(flagdef['default'])})"
+        text += f" (default is {assign_value(flagdef['default'])})"
     paragraphs: list[str | list[str]] = _split_paragraphs(text.strip())
     choices = flagdef.get("choices")
     if choices:

@@ -9,6 +9,7 @@ import pytest
 from guild.errors import GuildError
 from guild.flags.encode import (
     arg_value,
+    assign_value,
     default_label,
     encode_flag_value,
     env_var_name,
@@ -66,6 +67,13 @@ def test_flag_assign(name, value, text):
     assert flag_assign(name, value) == text
 
 
+def test_assign_value():
+    assert assign_value("1 2") == "'1 2'"
+    assert assign_value("007") == "'007'"
+    assert assign_value(0.123456789, truncate_floats=True) == "0.12345"
+    assert assign_value(None) == "null"
+
+
 def test_flag_assign_truncate_floats():
     assert flag_assign("x", 0.123456789, truncate_floats=True) == "x=0.12345"
     assert flag_assign("x", 1.0, truncate_floats=True) == "x=1.0"
@@ -112,7 +120,8 @@ def test_render_label_filters(tmp_path):
     template = "c=${c|%.2f} e=${e|basename} m=${missing|default:none}"
     assert render_label(template, flags, "") == "c=0.12 e=b.txt m=none"
     assert render_label("${s} ${s|unquote} [${n}] [${missing}]", flags, "") == "'007' 007 [] []"
-    assert render_label("${f} ${name} ${n|default:x}", flags, "") == "0.98765 a b x"
+    assert render_label("${f} ${name} ${n|default:x}", flags, "") == "0.98765 'a b' x"
+    assert render_label("${name|unquote}", flags, "") == "a b"
 
 
 def test_render_label_default_label_and_extra():

@@ -53,7 +53,7 @@ def test_description_and_simple_choices():
         "Use 'guild run --help' for a list of options.\n"
         "\n"
         "Flags:\n"
-        "  layers  (default is 1 2)\n"
+        "  layers  (default is '1 2')\n"
         "  lr      Learning rate (default is 0.1)\n"
         "  opt     (default is a)\n"
         "          \n"
