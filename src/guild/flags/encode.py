@@ -312,7 +312,10 @@ def split_value(value: Any, split: Any) -> list[str]:
     if split is True:
         import shlex
 
-        return shlex.split(text)
+        try:
+            return shlex.split(text)
+        except ValueError:  # unbalanced quotes
+            return text.split()
     return [part.strip() for part in text.split(str(split)) if part.strip()]
 
 

@@ -218,6 +218,8 @@ def test_flag_args_arg_split():
     flags = {"a": "1 'two words' 3", "b": "x, y", "c": "", "d": [1, 2]}
     assert flag_args(flags, flagdefs) == ["--a", "1", "two words", "3", "--b", "x", "y", "--d", "1 2"]
     assert flag_args({"a": "1 two 3.0"}, flagdefs, dest="globals") == ["--a", "[1, two, 3.0]"]
+    assert flag_args({"a": ""}, flagdefs, dest="globals") == ["--a", "[]"]
+    assert flag_args({"a": "it's x"}, flagdefs) == ["--a", "it's", "x"]
 
 
 def test_expand_cmd_refs():
@@ -237,3 +239,15 @@ def test_encoding_does_not_depend_on_cwd(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     os.mkdir("sub")
     assert default_label({"p": "sub/"}) == "p=sub/"
+
+
+@pytest.mark.parametrize(
+    "s",
+    ["a - b", "a -b", "x/y z", "_a", "/", "a..b", "naïve", "日本語", "True x", "Yes", "NULL", "~", "-1",
+     "+1", "0o7", "0b101", "1:2:3", ".5", ".inf", "-.inf", "1e-3", "2023-01-01", "<<", "=", "a: b", "a #b",
+     "- a", "? x", "@x", "`x", "%x", "!x", "&x", "*x", "|", ">", "x ", "a  b", "tab\there", "new\nline"],
+)
+def test_encoded_strings_read_back_as_the_same_string(s):
+    from guild.util import yamlutil
+
+    assert yamlutil.load(encode_flag_value(s)) == s
