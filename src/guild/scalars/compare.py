@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from guild.scalars import colspec
+from guild.scalars.events import find_sources
 from guild.scalars.summary import ScalarSummary, run_attributes, run_scalars
 from guild.util import clock
 
@@ -44,13 +45,20 @@ class RunData:
     operation: str
     from_: str | None = None
     op_compare: Any = None
+    _sources: list | None = field(default=None, repr=False)
     _scalars: list[ScalarSummary] | None = field(default=None, repr=False)
     _attrs: dict[str, str] | None = field(default=None, repr=False)
 
     @property
+    def sources(self) -> list:
+        if self._sources is None:
+            self._sources = find_sources(self.run.path)
+        return self._sources
+
+    @property
     def scalars(self) -> list[ScalarSummary]:
         if self._scalars is None:
-            self._scalars = run_scalars(self.run.path)
+            self._scalars = run_scalars(self.run.path, self.sources)
         return self._scalars
 
     @property
@@ -59,7 +67,7 @@ class RunData:
         if self._attrs is None:
             self._attrs = {
                 name if prefix in ("", ".guild") else f"{prefix}#{name}": text
-                for prefix, name, text in run_attributes(self.run.path)
+                for prefix, name, text in run_attributes(self.run.path, self.sources)
             }
         return self._attrs
 

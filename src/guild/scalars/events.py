@@ -406,7 +406,9 @@ def _walk(path: str, prefix: str, sources: list, seen: set[str]) -> None:
                         if real in seen:
                             continue
                         seen.add(real)
-                    subdirs.append(name)
+                    if not (name == "attrs" and (prefix == ".guild" or prefix.endswith("/.guild"))):
+                        # a run's .guild/attrs holds only attr files
+                        subdirs.append(name)
                 elif ".tfevents." in name:
                     names.append(name)
             except OSError:

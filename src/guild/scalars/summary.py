@@ -34,10 +34,11 @@ class ScalarSummary:
         return self.tag if self.prefix in ("", ".guild") else f"{self.prefix}#{self.tag}"
 
 
-def run_scalars(run_dir: str) -> list[ScalarSummary]:
-    """Every scalar summary of the run, ordered by (prefix, tag) in byte order (§4)."""
+def run_scalars(run_dir: str, sources: list | None = None) -> list[ScalarSummary]:
+    """Every scalar summary of the run, ordered by (prefix, tag) in byte order (§4).
+    `sources` is the run's `events.find_sources(run_dir)` when the caller already has it."""
     result: list[ScalarSummary] = []
-    for prefix, path, names in events.find_sources(run_dir):
+    for prefix, path, names in events.find_sources(run_dir) if sources is None else sources:
         result.extend(_summarize(prefix, path, names))
     result.sort(key=lambda s: (s.prefix.encode(), s.tag.encode()))
     return result
@@ -84,11 +85,11 @@ def _num(val: float) -> float | None:
     return None if math.isnan(val) else val
 
 
-def run_attributes(run_dir: str) -> list[tuple[str, str, str]]:
+def run_attributes(run_dir: str, sources: list | None = None) -> list[tuple[str, str, str]]:
     """Logged output attributes as (prefix, name, text), from `.attrs` event files, ordered by
     (prefix, name); a later value of the same name replaces an earlier one."""
     found: dict[tuple[str, str], str] = {}
-    for prefix, path, names in events.find_sources(run_dir):
+    for prefix, path, names in events.find_sources(run_dir) if sources is None else sources:
         for name in names:
             if name.endswith(".attrs"):
                 try:
