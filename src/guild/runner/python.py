@@ -3,13 +3,17 @@
 `main()` reads `sys.argv` = `[op_main, <spec>, args...]` and env `FLAGS_DEST`, finds the module
 on `sys.path`, hands the flags to it as argv (`args` dests) or as pre-set globals (`globals`,
 `dict:NAME`, `global:NAME`, `namespace:NAME`), and runs it. Uncaught exceptions print a
-traceback without the runner's frames and exit 1; `SystemExit` keeps Python's semantics."""
+traceback without the runner's frames and exit 1; `SystemExit` keeps Python's semantics.
+
+Env switches: `NO_SYS_PATH_MODIFY=1` keeps the cwd on `sys.path`; `PDB_BREAKS` (whitespace
+separated `[FILE:]LINE` or function locations) runs under pdb; `BREAK_ON_ERROR=1` starts a pdb
+post-mortem on an uncaught exception."""
 
 
 import os
 import sys
 
-_RUNNER_DIR = os.path.dirname(os.path.abspath(__file__))
+_RUNNER_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def main() -> None:

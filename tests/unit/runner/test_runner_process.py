@@ -9,14 +9,15 @@ import guild
 GUILD_PKG_PATH = os.path.dirname(os.path.dirname(guild.__file__))
 
 
-def op_main(run_dir, *args, dest=None, pythonpath=None):
+def op_main(run_dir, *args, dest=None, pythonpath=None, extra_env=None, input=""):
     env = {k: v for k, v in os.environ.items() if k not in ("FLAGS_DEST", "PYTHONPATH")}
     env["PYTHONPATH"] = pythonpath or f".:{GUILD_PKG_PATH}"
     if dest:
         env["FLAGS_DEST"] = dest
+    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-um", "guild.op_main", *args], cwd=run_dir, env=env,
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=60, input=input,
     )
 
 
@@ -140,3 +141,10 @@ def test_main_module_classes_are_picklable(tmp_path):
         "import pickle\nclass C:\n    pass\nprint(type(pickle.loads(pickle.dumps(C()))).__name__)\n"
     ))
     assert op_main(tmp_path, "p").stdout == "C\n"
+
+
+def test_pdb_breaks_stop_at_the_given_line(tmp_path):
+    write(tmp_path, "dbg.py", "x = 1\ny = 2\nprint('after', x + y)\n")
+    p = op_main(tmp_path, "dbg", extra_env={"PDB_BREAKS": "2", "HOME": str(tmp_path)},
+                input="p x + 40\nc\n")
+    assert "-> y = 2\n(Pdb) 41\n(Pdb) after 3\n" in p.stdout, p.stdout + p.stderr
