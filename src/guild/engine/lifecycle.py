@@ -110,7 +110,7 @@ def copy_sourcecode(run: Run, plan: RunPlan) -> None:
 
 def resolve_deps(run: Run, plan: RunPlan, opts: RunOptions, for_stage: bool = False) -> None:
     """Resolve `requires:` into the run and write the `deps` attr."""
-    if plan.requires or opts.additional_deps:
+    if plan.requires or plan.op_config.get("deps") or opts.additional_deps:
         from guild.engine import deps
 
         deps.resolve(run, plan, opts, for_stage=for_stage)
@@ -194,26 +194,34 @@ def _finish(run: Run, code: int) -> None:
 
 
 def _scalar_handler(run: Run, plan: RunPlan):
-    """A line handler that captures output scalars into the run's TF event files."""
-    config = plan.op_config.get("output-scalars")
-    if config is False or config == []:
+    """A line handler that captures output scalars and attributes into the run's TF event files."""
+    scalars_config = plan.op_config.get("output-scalars")
+    attrs_config = plan.op_config.get("output-attrs")
+    scalars_on = scalars_config is not False and scalars_config != []
+    attrs_on = attrs_config is not False and attrs_config != []
+    if not scalars_on and not attrs_on:
         return None
-    try:
-        from guild.scalars.events import EventWriter
-        from guild.scalars.patterns import OutputScalars
-    except ImportError:
-        return None
-    capture = OutputScalars(config, set(plan.flags))
-    writer: list[EventWriter] = []
+    from guild.scalars.events import EventWriter
+    from guild.scalars.patterns import OutputAttrs, OutputScalars
 
-    def on_line(line: bytes) -> None:
-        found = capture.feed_line(line.decode("utf-8", "ignore").rstrip())
-        if not found:
-            return
-        if not writer:
-            writer.append(EventWriter(run.guild_path()))
+    flag_names = set(plan.flags)
+    scalars = OutputScalars(scalars_config, flag_names) if scalars_on else None
+    attrs = OutputAttrs(attrs_config, flag_names) if attrs_on else None
+    writers: dict[str, EventWriter] = {}
+
+    def writer(suffix: str) -> EventWriter:
+        if suffix not in writers:
+            writers[suffix] = EventWriter(run.guild_path(), suffix)
+        return writers[suffix]
+
+    def on_line(raw: bytes) -> None:
+        line = raw.decode("utf-8", "ignore").rstrip()
+        found = scalars.feed_line(line) if scalars else []
         for key, value, step in found:
-            writer[0].add_scalar(key, value, step)
+            writer("").add_scalar(key, value, step)
+        if attrs:
+            for key, text in attrs.feed_line(line, {k for k, _, _ in found}):
+                writer(".attrs").add_text(key, text)
 
     return on_line
 

@@ -17,10 +17,12 @@ class OpRef:
     @classmethod
     def parse(cls, text: str) -> "OpRef | None":
         """The opref in `text`, or None when it is not a valid opref line."""
-        try:
-            words = shlex.split(text.strip())
-        except ValueError:
-            return None
+        words = _plain_split(text.strip())
+        if words is None:
+            try:
+                words = shlex.split(text.strip())
+            except ValueError:
+                return None
         if len(words) != 4 or ":" not in words[0]:
             return None
         pkg_type, pkg_name = words[0].split(":", 1)
@@ -61,6 +63,17 @@ class OpRef:
         if self.pkg_type == "script":
             return self.pkg_name
         return None
+
+
+def _plain_split(text: str) -> list[str] | None:
+    """Split a line with no shell quoting but `''` (the common opref) without shlex; None if
+    the line needs the full shell rules."""
+    if '"' in text or "\\" in text:
+        return None
+    words = text.split()
+    if any("'" in w and w != "''" for w in words):
+        return None
+    return ["" if w == "''" else w for w in words]
 
 
 def _quote(s: str) -> str:

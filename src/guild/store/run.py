@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from typing import Any, Iterator
 
@@ -10,6 +11,8 @@ from guild.store.opref import OpRef
 from guild.util import files, yamlutil
 
 _UNSET = object()
+# Decimal ints without leading zeros (YAML 1.1 reads `010` as octal, so those go through YAML).
+_PLAIN_INT = re.compile(rb"-?[1-9][0-9]*|0")
 
 
 class Run:
@@ -71,6 +74,12 @@ class Run:
                 data = f.read()
         except (OSError, ValueError):
             return None
+        fast = _simple_scalar(data)
+        if fast is not _UNSET:
+            return fast
+        text = data.strip()
+        if _PLAIN_INT.fullmatch(text):  # timestamps and exit codes: skip the YAML parser
+            return int(text)
         try:
             return yamlutil.load(data)
         except Exception:
@@ -171,6 +180,21 @@ class Run:
 
     def delete(self) -> None:
         shutil.rmtree(self.path)
+
+
+_SIMPLE = {b"true": True, b"false": False, b"null": None, b"~": None, b"": None}
+
+
+def _simple_scalar(data: bytes) -> Any:
+    """The value of an attr file holding a plain int, bool or null, without the YAML parser
+    (listing thousands of runs reads mostly such files); `_UNSET` for anything else."""
+    text = data.strip()
+    if text in _SIMPLE:
+        return _SIMPLE[text]
+    digits = text[1:] if text[:1] == b"-" else text
+    if digits.isdigit() and (digits == b"0" or digits[:1] != b"0"):
+        return int(text)
+    return _UNSET
 
 
 def _pid_alive(pid: int) -> bool:
