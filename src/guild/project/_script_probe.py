@@ -71,12 +71,13 @@ def _hook_click(out_path: str) -> None:
         return
 
     def main(self, *_args, **_kw):
-        _finish(out_path, {"kind": "click", "options": [_click_opt(p) for p in self.params]})
+        ctx = click.core.Context(self)
+        _finish(out_path, {"kind": "click", "options": [_click_opt(p, ctx) for p in self.params]})
 
     click.core.Command.main = main
 
 
-def _click_opt(param) -> dict | None:
+def _click_opt(param, ctx) -> dict | None:
     import click
 
     long = next((s for s in getattr(param, "opts", []) if s.startswith("--")), None)
@@ -86,7 +87,10 @@ def _click_opt(param) -> dict | None:
            "multiple": bool(param.multiple)}
     if param.help:
         opt["help"] = str(param.help)
-    default = param.default() if callable(param.default) else param.default
+    try:
+        default = param.get_default(ctx)
+    except Exception:
+        default = None
     if default is not None and not param.multiple:
         opt["default"] = _jsonable(default)
     if isinstance(param.type, click.Choice):
