@@ -112,7 +112,9 @@ def _cached_info(path: str, base_dir: str, module: str, args: list[str], opdef: 
         try:
             if os.path.getmtime(path) <= os.path.getmtime(cache_path):
                 with open(cache_path) as f:
-                    return json.load(f)
+                    cached = json.load(f)
+                if isinstance(cached, dict) and cached.get("dest") and isinstance(cached.get("flags"), dict):
+                    return cached
         except (OSError, ValueError):
             pass
     _log_refreshing()
