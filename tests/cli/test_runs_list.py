@@ -157,7 +157,7 @@ def test_bad_run_dirs_do_not_break_listing(genv):
     empty = make_run(genv.home, "empty", project=genv.project, started=T0 + 3)
     for name in ("started", "exit_status"):
         open(os.path.join(genv.home, "runs", empty, ".guild", "attrs", name), "w").close()
-    make_run(genv.home, opref="garbage ' line", started=T0 + 2)
+    make_run(genv.home, opref="garbage ' line", started=T0 + 3)
     with open(os.path.join(genv.home, "runs", good, ".guild", "attrs", "flags"), "wb") as f:
         f.write(b"\xff\xfe\x00bad")
     os.makedirs(os.path.join(genv.home, "runs", "not-a-run"))
