@@ -29,7 +29,7 @@ demo: $(BIN)/python
 	GUILD_HOME=$(DEMO_HOME) $(BIN)/guild runs
 
 bench: venv
-	$(BIN)/python bench/run_bench.py
+	bench/run_bench.sh
 
 clean:
 	rm -rf build
