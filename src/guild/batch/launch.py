@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from guild.batch import optimizers, trials as trials_mod
+from guild.batch import optimizers, space, trials as trials_mod
 from guild.batch.optimizers import Optimizer
 from guild.engine import lifecycle, opconfig, plan as plan_mod
 from guild.engine.options import RunOptions
@@ -98,7 +98,7 @@ def run_batch(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[s
 
     file_trials = trials_mod.read_batch_files(batch_files) if batch_files else []
     if batch_files and len(file_trials) == 1 and not opts.optimizer and not opts.optimize \
-            and not trials_mod.has_dimensions(flags):
+            and not space.has_dimensions(flags):
         merged = dict(user_flags)
         for k, v in file_trials[0].items():
             merged.setdefault(k, v)
@@ -117,10 +117,14 @@ def run_batch(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[s
     if opts.print_trials or opts.save_trials:
         from guild.batch import preview
 
-        return preview.print_or_save(opts, opt, flags, file_trials, max_trials)
+        return preview.print_or_save(opts, opt, flags, file_trials, max_trials, user_flags)
     if opts.print_cmd:
         run_mod.print_cmd(proto_plan)
         return 0
+    if opt.sequential:
+        from guild.batch import bayesian
+
+        bayesian.check_available(opt.name)
     if opts.needed:
         from guild.engine import needed
 
@@ -133,7 +137,7 @@ def run_batch(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[s
         if matches:
             needed.print_skip(matches, lambda r: _batch_desc(r))
             return 0
-    suffix = _prompt_suffix(opt, flags, file_trials, max_trials, opts, objective_for(opts, opdef))
+    suffix = _prompt_suffix(opt, flags, user_flags, file_trials, max_trials, objective_for(opts, opdef))
     action = "stage" if opts.stage else "run"
     text = run_mod.prompt_text(action, run_mod._subject(proto_plan), flags, opdef.flags, suffix)
     if not run_mod.confirm_or_exit(opts, confirm, text):
@@ -150,10 +154,10 @@ def _batch_desc(run: Run) -> str:
     return pdesc + base if base.startswith("+") else f"{pdesc}+{base}"
 
 
-def _prompt_suffix(opt: Optimizer, flags, file_trials, max_trials, opts, objective: str) -> str:
+def _prompt_suffix(opt: Optimizer, flags, user_flags, file_trials, max_trials, objective: str) -> str:
     if opt.name == "+":
-        base = [{}] if not file_trials else file_trials
-        n = sum(len(trials_mod.grid_trials({**t, **flags}, None, None)) for t in base)
+        rows = file_trials or [{}]
+        n = sum(_grid_size({**flags, **row, **user_flags}) for row in rows)
         if max_trials is not None:
             n = min(n, max_trials)
         extra = " (flags below used unless specified in batch trial)" if file_trials else ""
@@ -162,6 +166,14 @@ def _prompt_suffix(opt: Optimizer, flags, file_trials, max_trials, opts, objecti
         return f" with random search ({max_trials} trials)"
     direction = "maximize" if objective.startswith("-") else "minimize"
     return f" with {opt.desc} optimizer ({max_trials} trials, {direction} {objective.lstrip('-')})"
+
+
+def _grid_size(flags: dict[str, Any]) -> int:
+    n = 1
+    for val in flags.values():
+        if isinstance(val, list):
+            n *= len(val)
+    return n
 
 
 def _batch_plan(opt: Optimizer, opts: RunOptions, opt_flags: dict, opt_user_flags: dict) -> plan_mod.RunPlan:

@@ -59,7 +59,7 @@ def run_batch(batch: Run) -> int:
         from guild.batch import sequential
 
         return sequential.run(batch, proto, opt, flags, max_trials, seed, runs_dir, fail_on_error, run_trial)
-    trial_flags = _generate(opt, flags, proto.get("trials") or [], max_trials, seed)
+    trial_flags = generate(opt, flags, proto.get("user_flags") or {}, proto.get("trials") or [], max_trials, seed)
     created = [trials_mod.create_trial(batch, proto, tf, runs_dir) for tf in trial_flags]
     for trial in created:
         code = run_trial(trial, stage)
@@ -73,29 +73,14 @@ def _under_runs(batch: Run) -> bool:
     return os.path.realpath(os.path.dirname(batch.path)) == os.path.realpath(home_mod.runs_dir())
 
 
-def _generate(opt, flags: dict[str, Any], file_trials: list, max_trials, seed) -> list[dict[str, Any]]:
+def generate(opt, flags: dict[str, Any], user_flags: dict[str, Any], file_trials: list, max_trials,
+             seed) -> list[dict[str, Any]]:
+    """The trial flags of a `+` or random batch, all generated up front."""
     if opt.name == "+":
         if file_trials:
-            result: list[dict[str, Any]] = []
-            user_flags = {}
-            for t in file_trials:
-                merged = dict(flags)
-                merged.update(t)
-                merged.update(user_flags)
-                result.extend(trials_mod.grid_trials(merged, None, seed))
-            if max_trials is not None and len(result) > max_trials:
-                import random
-
-                random.seed(seed)
-                chosen = sorted(random.sample(range(len(result)), max_trials))
-                result = [result[i] for i in chosen]
-            return result
+            return trials_mod.file_grid_trials(flags, user_flags, file_trials, max_trials, seed)
         return trials_mod.grid_trials(flags, max_trials, seed)
-    if not trials_mod.has_dimensions(flags):
-        log("ERROR", f"flags for batch ({trials_mod.flags_desc(flags)}) do not contain any search dimensions")
-        sys.stderr.write("Try specifying a range for one or more flags as NAME=[MIN:MAX].\n")
-        raise GuildError("", quiet=True)
-    return trials_mod.random_trials(flags, max_trials or 20, seed)
+    return trials_mod.random_trials(flags, max_trials or opt.default_max_trials or 20, seed)
 
 
 def run_trial(trial: Run, stage: bool = False) -> int:

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import itertools
-import math
 import os
 import random
 import shutil
 from typing import Any
 
+from guild.batch import space
 from guild.errors import GuildError
 from guild.store.run import Run
 
@@ -24,89 +24,57 @@ def flags_desc(flags: dict[str, Any]) -> str:
 
 def grid_trials(flags: dict[str, Any], max_trials: int | None, seed: int | None,
                 rng: random.Random | None = None) -> list[dict[str, Any]]:
-    """Cartesian product over flag names in ascending order, first name slowest (§4.4)."""
+    """Cartesian product over flag names in ascending order, first name slowest (§4.4).
+
+    Flag functions draw a new value per trial (the first trial takes the initial value)."""
     names = sorted(flags)
     value_lists = [flags[n] if isinstance(flags[n], list) else [flags[n]] for n in names]
     trials = [dict(zip(names, combo)) for combo in itertools.product(*value_lists)]
-    functions = {n for n in names if _function(flags[n])}
+    functions = [
+        space.function_dimension(n, func) for n in names if (func := space.function_of(flags[n])) is not None
+    ]
     if functions:
         rng = rng or random.Random(seed)
         for i, trial in enumerate(trials):
-            for n in sorted(functions):
-                trial[n] = sample_dimension(_function(flags[n]), rng, first=i == 0)
-    if max_trials is not None and len(trials) > max_trials:
-        random.seed(seed)
-        chosen = sorted(random.sample(range(len(trials)), max_trials))
-        trials = [trials[i] for i in chosen]
-    return trials
+            trial.update(space.random_point(functions, rng, first=i == 0))
+    return sample_trials(trials, max_trials, seed)
 
 
-def _function(value: Any):
-    from guild.flags import search
+def sample_trials(trials: list[dict[str, Any]], max_trials: int | None, seed: int | None) -> list[dict[str, Any]]:
+    """At most `max_trials` trials, chosen as Guild does, kept in their order (§4.4)."""
+    if max_trials is None or len(trials) <= max_trials:
+        return trials
+    random.seed(seed)
+    chosen = sorted(random.sample(range(len(trials)), max_trials))
+    return [trials[i] for i in chosen]
 
-    if isinstance(value, str):
-        return search.parse_function(value)
-    return None
+
+def file_grid_trials(flags: dict[str, Any], user_flags: dict[str, Any], file_trials: list[dict[str, Any]],
+                     max_trials: int | None, seed: int | None) -> list[dict[str, Any]]:
+    """Batch-file trials: proto flags, overridden by each row, overridden by user flags, each
+    grid-expanded (§4.5)."""
+    result: list[dict[str, Any]] = []
+    for row in file_trials:
+        result.extend(grid_trials({**flags, **row, **user_flags}, None, seed))
+    return sample_trials(result, max_trials, seed)
 
 
 # ---- random search
 
-def has_dimensions(flags: dict[str, Any]) -> bool:
-    return any(isinstance(v, list) or _function(v) for v in flags.values())
-
-
 def random_trials(flags: dict[str, Any], count: int, seed: int | None) -> list[dict[str, Any]]:
+    """`count` random points of the flags' search space, seeded (§5.3)."""
+    dims, fixed = space.require_dimensions(flags)
     rng = random.Random(seed)
-    trials = []
-    for i in range(count):
-        trial = {}
-        for name in sorted(flags):
-            val = flags[name]
-            func = _function(val)
-            if func:
-                trial[name] = sample_dimension(func, rng, first=i == 0, flag=name)
-            elif isinstance(val, list):
-                trial[name] = rng.choice(val) if val else None
-            else:
-                trial[name] = val
-        trials.append(trial)
-    return trials
-
-
-def sample_dimension(func: tuple, rng: random.Random, first: bool = False, flag: str = "") -> Any:
-    name, args = func
-    name = name or "uniform"
-    if name not in ("uniform", "loguniform"):
-        from guild.util import log
-
-        log.error(f"unknown function '{name}' used for flag {flag}")
-        raise GuildError("", quiet=True)
-    if len(args) not in (2, 3):
-        from guild.util import log
-
-        log.error(f"{name} requires 2 or 3 args, got {tuple(args)} for flag {flag}")
-        raise GuildError("", quiet=True)
-    low, high = args[0], args[1]
-    if first and len(args) == 3 and args[2] is not None:
-        return args[2]
-    if not low < high:
-        raise GuildError(
-            f"invalid function args in '{flag}={name}[{low}:{high}]': "
-            f"the lower bound {low} has to be less than the upper bound {high}"
-        )
-    if name == "loguniform":
-        return math.exp(rng.uniform(math.log(low), math.log(high)))
-    if isinstance(low, int) and isinstance(high, int) and not isinstance(low, bool):
-        return rng.randint(low, high)
-    return rng.uniform(float(low), float(high))
+    return [{**fixed, **space.random_point(dims, rng, first=i == 0)} for i in range(count)]
 
 
 # ---- batch files
 
 def read_batch_files(paths: list[str]) -> list[dict[str, Any]]:
+    """The trials of `@PATH` args (given without the `@`), concatenated in order (§4.5)."""
     trials: list[dict[str, Any]] = []
     for arg in paths:
-        path = os.path.join(".", os.path.expanduser(arg[1:]))
+        path = os.path.join(".", os.path.expanduser(arg))
         if not os.path.exists(path):
             raise GuildError(f"batch file {path} does not exist")
         trials.extend(_read_batch_file(path))
@@ -120,7 +88,11 @@ def _read_batch_file(path: str) -> list[dict[str, Any]]:
             text = f.read()
         if ext in ("", ".csv"):
             return _csv_trials(text)
-        if ext in (".json", ".yml", ".yaml"):
+        if ext == ".json":
+            import json
+
+            data = json.loads(text)
+        elif ext in (".yml", ".yaml"):
             from guild.util import yamlutil
 
             data = yamlutil.load(text)

@@ -1,0 +1,85 @@
+"""`--print-trials` and `--save-trials PATH`: generate a batch's trials without creating any
+run, then print them as a table or save them as CSV/JSON (pipelines-and-batches.md §4.9)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from guild.batch.optimizers import Optimizer
+from guild.errors import GuildError
+
+
+def print_or_save(opts, opt: Optimizer, flags: dict[str, Any], file_trials: list[dict[str, Any]],
+                  max_trials: int | None, user_flags: dict[str, Any] | None = None) -> int:
+    """Print or save the trials `opt` would run; returns the exit code."""
+    if opts.save_trials:
+        _check_save_ext(opts.save_trials)
+    if opt.sequential or opt.name not in ("+", "random"):
+        what = "saving trials" if opts.save_trials and not opts.print_trials else "printing trials"
+        sys.stderr.write(f"ERROR: [guild] optimizer does not support {what}\n")
+        raise GuildError("", quiet=True)
+    from guild.batch import runner
+    from guild.engine import lifecycle
+
+    seed = opts.random_seed if opts.random_seed is not None else lifecycle.new_random_seed()
+    trials = runner.generate(opt, flags, user_flags or {}, file_trials, max_trials, seed)
+    if opts.print_trials:
+        print_trials(trials)
+    else:
+        save_trials(trials, opts.save_trials)
+    return 0
+
+
+def _check_save_ext(path: str) -> None:
+    ext = os.path.splitext(path)[1]
+    if ext.lower() not in ("", ".csv", ".json"):
+        raise GuildError(f"Unsupported extension '{ext}' - use '.csv', '.json', or no extension")
+
+
+def _names(trials: list[dict[str, Any]]) -> list[str]:
+    return sorted({name for t in trials for name in t})
+
+
+def print_trials(trials: list[dict[str, Any]]) -> None:
+    from guild.flags.encode import encode_flag_value
+
+    names = _names(trials)
+    rows = [["#", *names]]
+    for i, trial in enumerate(trials, 1):
+        rows.append([str(i), *(encode_flag_value(trial[n]) if n in trial else "" for n in names)])
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    out = sys.stdout
+    for row in rows:
+        out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
+
+
+def save_trials(trials: list[dict[str, Any]], path: str) -> None:
+    from guild.util.files import tilde_path
+
+    abspath = os.path.abspath(os.path.expanduser(path))
+    print(f"Saving trials to {tilde_path(abspath)}")
+    if os.path.splitext(path)[1].lower() == ".json":
+        import json
+
+        text = json.dumps([{n: t[n] for n in sorted(t)} for t in trials], sort_keys=True)
+    else:
+        text = _csv_text(trials)
+    with open(abspath, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def _csv_text(trials: list[dict[str, Any]]) -> str:
+    import csv
+    import io
+
+    from guild.flags.encode import encode_flag_value
+
+    names = _names(trials)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(names)
+    for trial in trials:
+        writer.writerow([encode_flag_value(trial[n]) if n in trial else "" for n in names])
+    return buf.getvalue()
