@@ -6,7 +6,6 @@ options are supported through `Opt(kind="status")`."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -152,6 +151,8 @@ def _is_number(tok: str) -> bool:
 
 
 def _suggest(name: str, by_name: dict[str, Opt]) -> str:
+    import difflib
+
     longs = [n for n in by_name if n.startswith("--")]
     match = difflib.get_close_matches(name, longs, n=1)
     return f" (did you mean {match[0]}?)" if match else ""

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import os
-import random
-import uuid
 from typing import Any
 
 from guild.engine import environ, facts, opconfig, process
@@ -17,11 +15,16 @@ from guild.util import clock, files
 
 
 def new_run_id() -> str:
-    return uuid.uuid4().hex
+    """A uuid4 hex id (version and variant bits set), without importing uuid."""
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40
+    b[8] = (b[8] & 0x3F) | 0x80
+    return b.hex()
 
 
 def new_random_seed() -> int:
-    return random.randint(0, 2**32)
+    """A random seed in [0, 2**32], as Guild draws them."""
+    return int.from_bytes(os.urandom(5), "big") % (2**32 + 1)
 
 
 def init_run_dir(run_dir: str, run_id: str | None = None) -> Run:
