@@ -326,3 +326,14 @@ def test_train_run_attrs_match_guild_09(genv, tmp_path):
             assert ours_set == ref_set - {"GUILD_RUNS_PARENT"}, name
             continue
         assert _yaml_types(our_val) == _yaml_types(ref_val), name
+
+
+def test_proto_makes_new_run_from_old_source_and_flags(genv):
+    genv.write("t.py", "x = 1\nprint('old', x)\n")
+    genv.run("run", "t.py", "-y")
+    genv.write("t.py", "x = 1\nprint('new', x)\n")
+    r = genv.run("run", "--proto", "1", "x=5", "-y")
+    assert r.rc == 0 and r.out == "old 5\n"
+    r = genv.run("run", "--proto", "1", "--force-sourcecode", "-y")
+    assert r.out == "new 5\n"
+    assert len(genv.run_ids()) == 3
