@@ -38,6 +38,9 @@ def main(args) -> int:
         prompt, default = f"Delete {len(runs)} run(s)?", True
     if not confirm.preview_and_confirm(header, runs, prompt, default, yes=args.yes):
         raise Aborted(quiet=True)
+    if args.permanent:
+        for run in runs:
+            manage.check_in_store(run.path)
     running = [r for r in runs if r.status == "running" and not r.remote]
     if running and not args.yes:
         log.warning("One or more runs are still running and will be stopped before being deleted.")

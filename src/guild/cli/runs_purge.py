@@ -31,6 +31,8 @@ def main(args) -> int:
     if not confirm.preview_and_confirm(header, runs, prompt, default=False, yes=args.yes):
         raise Aborted(quiet=True)
     for run in runs:
+        manage.check_in_store(run.path)
+    for run in runs:
         manage.purge_run(run)
     log.info(f"Permanently deleted {len(runs)} run(s)")
     return 0
