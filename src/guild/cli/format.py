@@ -16,12 +16,12 @@ DETAIL_KEYS = ("id", "operation", "from", "status", "started", "stopped", "marke
 
 def op_desc(run: Run, cwd: str | None = None, with_suffixes: bool = True) -> str:
     """The operation as `runs list` shows it: base + batch form, then ` (<dir>)` and ` [marked]`."""
-    from guild.store.select import operation_desc
+    from guild.store.select import op_parts
 
-    desc = operation_desc(run)
+    desc, pdir = op_parts(run)
     if not with_suffixes:
         return desc
-    suffix = dir_suffix(run, cwd)
+    suffix = _dir_from(pdir, cwd or _cwd()) if pdir else ""
     if suffix:
         desc += f" ({suffix})"
     if run.get("marked") is True:
@@ -34,9 +34,7 @@ def dir_suffix(run: Run, cwd: str | None = None) -> str:
     from guild.store.select import project_dir
 
     pdir = project_dir(run)
-    if not pdir:
-        return ""
-    return _dir_from(pdir, cwd or _cwd())
+    return _dir_from(pdir, cwd or _cwd()) if pdir else ""
 
 
 def _cwd() -> str:

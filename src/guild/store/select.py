@@ -74,20 +74,25 @@ def _linked_runs(root: str, parent_id: str) -> Iterable[Run]:
 
 def operation_desc(run: Run) -> str:
     """The op description without suffixes: base name plus batch form (runs.md §4.1)."""
-    opref = run.opref
-    base = opref.base_desc() if opref else "?"
-    proto = run.batch_proto
-    if proto is None:
-        return base
-    proto_base = proto.opref.base_desc() if proto.opref else "?"
-    return proto_base + base if base.startswith("+") else f"{proto_base}+{base}"
+    return op_parts(run)[0]
 
 
 def project_dir(run: Run) -> str | None:
     """The directory the run's operation came from (the proto's for batches)."""
+    return op_parts(run)[1]
+
+
+def op_parts(run: Run) -> tuple[str, str | None]:
+    """(operation description, project dir), reading the batch proto once."""
+    opref = run.opref
+    base = opref.base_desc() if opref else "?"
     proto = run.batch_proto
-    opref = proto.opref if proto is not None else run.opref
-    return opref.project_dir() if opref else None
+    if proto is None:
+        return base, opref.project_dir() if opref else None
+    proto_opref = proto.opref
+    proto_base = proto_opref.base_desc() if proto_opref else "?"
+    desc = proto_base + base if base.startswith("+") else f"{proto_base}+{base}"
+    return desc, proto_opref.project_dir() if proto_opref else None
 
 
 def from_desc(run: Run) -> str:
