@@ -138,8 +138,9 @@ def run_batch(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[s
             needed.print_skip(matches, lambda r: _batch_desc(r))
             return 0
     suffix = _prompt_suffix(opt, flags, user_flags, file_trials, max_trials, objective_for(opts, opdef))
-    action = "stage" if opts.stage else "run"
+    action = "stage" if opts.stage else "stage trials for" if opts.stage_trials else "run"
     text = run_mod.prompt_text(action, run_mod._subject(proto_plan), flags, opdef.flags, suffix)
+    text = _with_opt_flags(text, opt_flags)
     if not run_mod.confirm_or_exit(opts, confirm, text):
         return 0
     batch_plan = _batch_plan(opt, opts, opt_flags, opt_user_flags)
@@ -166,6 +167,17 @@ def _prompt_suffix(opt: Optimizer, flags, user_flags, file_trials, max_trials, o
         return f" with random search ({max_trials} trials)"
     direction = "maximize" if objective.startswith("-") else "minimize"
     return f" with {opt.desc} optimizer ({max_trials} trials, {direction} {objective.lstrip('-')})"
+
+
+def _with_opt_flags(text: str, opt_flags: dict[str, Any]) -> str:
+    """The prompt with the `Optimizer flags:` block before its final `Continue?` line."""
+    if not opt_flags:
+        return text
+    from guild.flags.encode import prompt_value
+
+    head, _, last = text.rpartition("\n")
+    block = "".join(f"\n  {name}: {prompt_value(opt_flags[name])}" for name in sorted(opt_flags))
+    return f"{head}\nOptimizer flags:{block}\n{last}"
 
 
 def _grid_size(flags: dict[str, Any]) -> int:

@@ -99,12 +99,18 @@ def run_trial(trial: Run, stage: bool = False) -> int:
         _stage_trial(trial)
         return 0
     sys.stdout.flush()
+    msg = None
     try:
         code = run_mod.run(RunOptions(restart=trial.id, yes=True))
     except GuildError as e:
-        sys.stderr.write(f"guild: {e.message}\n" if e.message else "")
-        code = e.exit_code
-    if code != 0:
+        code, msg = e.exit_code, e.message
+    if code == 0:
+        return 0
+    if msg:
+        log("ERROR", f"Trial {trial.id} exited with an error: ({code}) {msg}")
+    elif trial.status == "terminated":
+        log("INFO", f"Trial {trial.id} was terminated")
+    else:
         log("ERROR", f"Trial {trial.id} exited with an error ({code}) - see log for details")
     return code
 
