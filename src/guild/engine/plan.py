@@ -51,7 +51,16 @@ def load_opdef(opspec: str | None, cwd: str):
         if os.environ.get("NO_IMPORT_FLAGS_CACHE") == "1":
             cache = None
         flags_import.import_flags(opdef, cache)
+    add_dependency_flags(opdef)
     return opdef
+
+
+def add_dependency_flags(opdef) -> None:
+    """Add the flags that the op's dependency sources define (dependencies.md §5.4, §6.2)."""
+    if opdef.requires or (opdef.flags_dest or "").startswith("config:"):
+        from guild.engine import deps
+
+        opdef.flags.update(deps.dependency_flagdefs(opdef))
 
 
 def decode_user_flags(args: list[str], flagdefs: dict[str, dict]) -> tuple[dict[str, Any], list[str]]:
@@ -142,7 +151,7 @@ def new_plan(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[st
         label_template=template,
         output_scalars=opdef.output_scalars,
         output_attrs=opdef.output_attrs,
-        deps=list(opdef.requires or []),
+        deps=_saved_deps(opdef, flags),
         sourcecode_dest=_sourcecode_dest(opdef),
         sourcecode_root=_sourcecode_root(opdef),
         delete_on_success=opdef.delete_on_success,
@@ -165,6 +174,14 @@ def new_plan(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[st
         requires=list(opdef.requires or []),
         delete_on_success=bool(opdef.delete_on_success),
     )
+
+
+def _saved_deps(opdef, flags: dict[str, Any]) -> list:
+    if not opdef.requires and not (opdef.flags_dest or "").startswith("config:"):
+        return []
+    from guild.engine import deps
+
+    return deps.saved_deps(opdef, flags)
 
 
 def _sourcecode_dest(opdef) -> str:
