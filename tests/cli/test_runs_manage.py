@@ -154,7 +154,7 @@ def test_delete_unknown_spec(genv, three):
     r = genv.run("runs", "rm", "zzz", "-y")
     assert r.rc == 1
     assert r.err == ("guild: could not find a run matching 'zzz'\n"
-                     "Try 'guild runs list' for a list or 'guild runs delete --help' for more information.\n")
+                     "Try 'guild runs list' for a list or 'guild runs rm --help' for more information.\n")
     assert len(genv.run_ids()) == 3
 
 

@@ -47,13 +47,16 @@ class Command:
 
 
 class Namespace(dict):
-    """Parsed values; attributes read the dict."""
+    """Parsed values by dest name. Attribute access reads the values first, so an option named
+    `clear` or `items` is its value, not the dict method."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if not name.startswith("__") and dict.__contains__(self, name):
+            return dict.__getitem__(self, name)
+        return dict.__getattribute__(self, name)
 
     def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        raise AttributeError(name)
 
 
 # Status filter chars of `-S<chars>` (runs.md §6.3).

@@ -118,9 +118,14 @@ def _main(argv: list[str]) -> int | None:
         raise GuildError(f"No such command '{argv[0]}'.", hint="Try 'guild --help' for more information.", exit_code=2)
     rest = argv[1:]
     module_name = COMMANDS[name][0]
+    typed = argv[0]
     if name == "runs":
+        if rest and not rest[0].startswith("-"):
+            typed = f"runs {rest[0]}"
+        else:
+            typed = None  # `guild runs` is `guild runs list`
         module_name, rest = _runs_subcommand(rest)
-    return _dispatch(module_name, rest)
+    return _dispatch(module_name, rest, typed)
 
 
 def _runs_subcommand(rest: list[str]) -> tuple[str, list[str]]:
@@ -132,7 +137,8 @@ def _runs_subcommand(rest: list[str]) -> tuple[str, list[str]]:
     return RUNS_SUBCOMMANDS["list"][0], rest
 
 
-def _dispatch(module_name: str, argv: list[str]) -> int | None:
+def _dispatch(module_name: str, argv: list[str], typed_path: str | None = None) -> int | None:
+    """Run a command module; `typed_path` is the command as the user typed it (for Try lines)."""
     import importlib
 
     from guild.cli import args as args_mod
@@ -144,6 +150,8 @@ def _dispatch(module_name: str, argv: list[str]) -> int | None:
             raise GuildError(f"command '{module_name.rsplit('.', 1)[-1]}' is not implemented yet") from None
         raise
     cmd = module.COMMAND
+    if typed_path:
+        cmd.path = typed_path  # one command per process: its modules' messages name it as typed
     ns = args_mod.parse(cmd, argv)
     if ns.help:
         sys.stdout.write(args_mod.format_help(cmd))
