@@ -5,6 +5,7 @@
 - `resolve_flag_runs(opdef, flags)`: the flag pass choosing upstream runs (§6.3).
 - `resolve(run, plan, opts, for_stage)`: resolve into the run dir and write the `deps` attr (§4).
 - `sourcecode_excludes(opdef)`: project files that are dependencies, not source code (§4.6).
+- `help_op_dependencies(opdef)`: rows of the `--help-op` `Dependencies:` section (§2.6).
 """
 
 from __future__ import annotations
@@ -51,6 +52,37 @@ def resolve_flag_runs(opdef, flags: dict[str, Any]) -> None:
                 flags[flag_name] = found[0].id
             if any(run is None for run in found) and not source.data.get("optional"):
                 log.warning(f"cannot find a suitable run for required resource '{source.name}'")
+
+
+def help_op_dependencies(opdef) -> list[tuple[str, str]]:
+    """`(spec, description)` rows of the `--help-op` `Dependencies:` section: string and
+    `resource:` dependencies that have a description (§2.6)."""
+    rows = []
+    for item in opdef.requires or []:
+        if isinstance(item, dict) and "resource" in item:
+            spec, desc = str(item["resource"]), item.get("description")
+        elif isinstance(item, str):
+            spec, desc = item, None
+        else:
+            continue
+        if not desc:
+            try:
+                res = deps_model.op_resources(_with_requires(opdef, [spec]))[0]
+            except GuildError:
+                continue
+            desc = res.data.get("description")
+        if desc:
+            rows.append((spec, str(desc).strip().split("\n", 1)[0]))
+    return rows
+
+
+def _with_requires(opdef, requires: list):
+    import copy
+
+    clone = copy.copy(opdef)
+    clone.requires = requires
+    clone.flags_dest = None
+    return clone
 
 
 def sourcecode_excludes(opdef) -> list[str]:

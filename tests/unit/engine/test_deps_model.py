@@ -131,3 +131,13 @@ def test_config_generation_yaml_json_ini(tmp_path):
     with pytest.raises(deps_config.ResolveError) as e:
         deps_config.generate(str(tmp_path / "c.txt"), None, {}, {}, str(run_dir))
     assert str(e.value) == f"unsupported file type for '{tmp_path / 'c.txt'}'"
+
+
+def test_help_op_dependencies_rows():
+    from guild.engine import deps
+
+    opdef = _opdef(
+        ["data", {"resource": "other", "description": "Other data"}, "plain", {"file": "x.txt"}],
+        resources={"data": {"description": "Some data", "sources": ["a"]}, "other": ["b"], "plain": ["c"]},
+    )
+    assert deps.help_op_dependencies(opdef) == [("data", "Some data"), ("other", "Other data")]
