@@ -33,7 +33,7 @@ def process_env(
     env.update(op_env)
     for name, val in flags.items():
         fd = flagdefs.get(name) or {}
-        env[encode.env_var_name(name, fd)] = encode.arg_value(val, "args", fd)
+        env[encode.env_var_name(name, fd)] = encode.arg_value(val, "env", fd)
     if no_gpus:
         env["CUDA_VISIBLE_DEVICES"] = ""
     elif gpus is not None:
