@@ -21,19 +21,12 @@ def process_env(
     no_gpus: bool = False,
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    from guild.flags import encode
-
-    op_cmd = op_config.get("op-cmd") or {}
-    flagdefs = op_cmd.get("cmd-flags") or {}
     env = {k: v for k, v in os.environ.items() if k != "_"}
     inherited_pythonpath = env.get("PYTHONPATH", "")
-    op_env = {str(k): "" if v is None else str(v) for k, v in (op_cmd.get("cmd-env") or {}).items()}
-    if "PYTHONPATH" in op_env:
-        op_env["PYTHONPATH"] = _join_paths(op_env["PYTHONPATH"], inherited_pythonpath)
-    env.update(op_env)
-    for name, val in flags.items():
-        fd = flagdefs.get(name) or {}
-        env[encode.env_var_name(name, fd)] = encode.arg_value(val, "env", fd)
+    own = op_env(op_config, flags)
+    if "PYTHONPATH" in own:
+        own["PYTHONPATH"] = _join_paths(own["PYTHONPATH"], inherited_pythonpath)
+    env.update(own)
     if no_gpus:
         env["CUDA_VISIBLE_DEVICES"] = ""
     elif gpus is not None:
@@ -49,6 +42,19 @@ def process_env(
         env.update(extra)
     env["RUN_DIR"] = run_dir
     env["RUN_ID"] = run_id
+    return env
+
+
+def op_env(op_config: dict, flags: dict[str, Any]) -> dict[str, str]:
+    """The op's own variables: its saved `cmd-env` and a `FLAG_*` variable per flag."""
+    from guild.flags import encode
+
+    op_cmd = op_config.get("op-cmd") or {}
+    flagdefs = op_cmd.get("cmd-flags") or {}
+    env = {str(k): "" if v is None else str(v) for k, v in (op_cmd.get("cmd-env") or {}).items()}
+    for name, val in flags.items():
+        fd = flagdefs.get(name) or {}
+        env[encode.env_var_name(name, fd)] = encode.arg_value(val, "env", fd)
     return env
 
 

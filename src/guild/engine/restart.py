@@ -38,6 +38,10 @@ def find_run(spec: str) -> Run:
     if by_op:
         marked = [r for r in by_op if r.get("marked")]
         return sorted_runs(marked or by_op)[0]
+    if spec.isdigit():  # an index into the run list, as other commands accept
+        runs = sorted_runs(list(iter_runs(runs_dir)))
+        if 1 <= int(spec) <= len(runs):
+            return runs[int(spec) - 1]
     raise GuildError(f"could not find a run matching '{spec}'", hint="Try 'guild runs list' for a list.")
 
 
@@ -99,8 +103,9 @@ def restart_plan(run: Run, opts: RunOptions) -> tuple[plan_mod.RunPlan, bool]:
         from guild.engine.run import resolve_flags
 
         resolved = resolve_flags(opdef, user_flags, opts, [])
+        given = set(user_flags) | {n for n, fd in opdef.flags.items() if fd.get("alias") in user_flags}
         for name, val in resolved.items():
-            if name in user_flags or name not in flags:
+            if name in given or name not in flags:
                 flags[name] = val
     changed = flags != saved_flags
     return plan_for_run(run, opts, opdef, flags, user_flags), changed
@@ -138,6 +143,7 @@ def load_run_opdef(run: Run):
 
         cache = None if os.environ.get("NO_IMPORT_FLAGS_CACHE") == "1" else home_mod.cache_dir("import-flags")
         flags_import.import_flags(opdef, cache)
+    plan_mod.add_dependency_flags(opdef)
     return opdef
 
 

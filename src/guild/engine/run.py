@@ -51,6 +51,10 @@ def run(opts: RunOptions, confirm: Confirm | None = None, *, extra_env: dict[str
         from guild.engine import restart
 
         return restart.restart(opts, confirm, extra_env=extra_env)
+    if opts.proto:
+        from guild.engine import proto
+
+        return proto.run_proto(opts, confirm, extra_env=extra_env)
     cwd = os.getcwd()
     opdef = plan_mod.load_opdef(opts.opspec, cwd)
     if opts.help_op:
@@ -72,10 +76,15 @@ def run(opts: RunOptions, confirm: Confirm | None = None, *, extra_env: dict[str
 def resolve_flags(opdef, user_flags: dict[str, Any], opts: RunOptions, batch_files: list[str]) -> dict[str, Any]:
     from guild.flags import validate
 
-    return validate.resolve_flags(
+    flags = validate.resolve_flags(
         opdef.flags, user_flags, force=opts.force_flags or bool(batch_files),
         op_full_name=opdef.full_name, op_name=opdef.name, cwd=os.getcwd(),
     )
+    if opdef.requires:
+        from guild.engine import deps
+
+        deps.resolve_flag_runs(opdef, flags)
+    return flags
 
 
 def _is_batch(opts: RunOptions, opdef, flags: dict[str, Any], batch_files: list[str]) -> bool:
@@ -115,14 +124,9 @@ def print_cmd(plan: plan_mod.RunPlan) -> None:
 def print_env(plan: plan_mod.RunPlan) -> None:
     import shlex
 
-    from guild.flags import encode
+    from guild.engine import environ
 
-    op_cmd = plan.op_config.get("op-cmd") or {}
-    env = {str(k): "" if v is None else str(v) for k, v in (op_cmd.get("cmd-env") or {}).items()}
-    flagdefs = op_cmd.get("cmd-flags") or {}
-    for name, val in plan.flags.items():
-        fd = flagdefs.get(name) or {}
-        env[encode.env_var_name(name, fd)] = encode.arg_value(val, "args", fd)
+    env = environ.op_env(plan.op_config, plan.flags)
     for name in sorted(env):
         val = env[name]
         print(f"{name}={shlex.quote(val) if val else ''}")
