@@ -28,8 +28,6 @@ def generate(path: str, params: Any, flags: dict[str, Any], flagdefs: dict[str, 
     fmt = config_format(path)
     try:
         data = _load(path, fmt)
-    except ResolveError:
-        raise
     except Exception as e:
         raise ResolveError(f"error loading config from {path}: {e}") from None
     if not isinstance(data, dict):
