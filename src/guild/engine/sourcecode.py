@@ -310,7 +310,17 @@ def plan_for_opdef(opdef: Any) -> CopyPlan:
         opdef.sourcecode, opdef.model_sourcecode, is_python=opdef.is_python,
         src=opdef.guildfile_path or os.path.join(opdef.project_dir, "guild.yml"),
     )
-    return plan_copy(opdef.project_dir, rules)
+    plan = plan_copy(opdef.project_dir, rules)
+    if opdef.requires:
+        from guild.engine import deps
+
+        excluded = set(deps.sourcecode_excludes(opdef))
+        plan.selected = [p for p in plan.selected if _project_rel(plan, p) not in excluded]
+    return plan
+
+
+def _project_rel(plan: CopyPlan, rel: str) -> str:
+    return os.path.relpath(os.path.join(plan.root, rel), plan.project_dir).replace(os.sep, "/")
 
 
 class _Walker:
