@@ -13,17 +13,11 @@ from guild.engine.options import RunOptions
 from guild.errors import GuildError
 from guild.store import home as home_mod
 from guild.store.run import Run
-
-
-def log(level: str, msg: str) -> None:
-    sys.stderr.write(f"{level}: [guild] {msg}\n")
-    sys.stderr.flush()
+from guild.util import log
 
 
 def main() -> None:
-    from guild.util import log as log_mod
-
-    log_mod.set_runner_format(True)
+    log.set_runner_format(True)
     try:
         code = run_batch(Run.for_dir(os.environ["RUN_DIR"]))
     except GuildError as e:
@@ -34,7 +28,7 @@ def main() -> None:
                 sys.stderr.write(e.hint + "\n")
         code = e.exit_code
     except KeyboardInterrupt:
-        log("INFO", "Stopping batch")
+        log.info("Stopping batch")
         code = 130
     sys.stdout.flush()
     sys.exit(code)
@@ -64,7 +58,7 @@ def run_batch(batch: Run) -> int:
     for trial in created:
         code = run_trial(trial, stage)
         if code != 0 and fail_on_error:
-            log("ERROR", "Stopping batch because a trial failed (pending trials can be started as needed)")
+            log.error("Stopping batch because a trial failed (pending trials can be started as needed)")
             return code
     return 0
 
@@ -89,12 +83,12 @@ def run_trial(trial: Run, stage: bool = False) -> int:
 
     status = trial.status
     if status != "pending":
-        log("INFO", f"Skipping {trial.id} because its status is '{status}' (expected 'pending')")
+        log.info(f"Skipping {trial.id} because its status is '{status}' (expected 'pending')")
         return 0
     flags = trial.get("flags") or {}
     op = trial.opref.base_desc() if trial.opref else "?"
     verb = "Staging" if stage else "Running"
-    log("INFO", f"{verb} trial {trial.id}: {op} ({trials_mod.flags_desc(flags)})")
+    log.info(f"{verb} trial {trial.id}: {op} ({trials_mod.flags_desc(flags)})")
     if stage:
         _stage_trial(trial)
         return 0
@@ -107,11 +101,11 @@ def run_trial(trial: Run, stage: bool = False) -> int:
     if code == 0:
         return 0
     if msg:
-        log("ERROR", f"Trial {trial.id} exited with an error: ({code}) {msg}")
+        log.error(f"Trial {trial.id} exited with an error: ({code}) {msg}")
     elif trial.status == "terminated":
-        log("INFO", f"Trial {trial.id} was terminated")
+        log.info(f"Trial {trial.id} was terminated")
     else:
-        log("ERROR", f"Trial {trial.id} exited with an error ({code}) - see log for details")
+        log.error(f"Trial {trial.id} exited with an error ({code}) - see log for details")
     return code
 
 
