@@ -134,24 +134,36 @@ def _csv_trials(text: str) -> list[dict[str, Any]]:
 # ---- trial runs
 
 def create_trial(batch: Run, proto: Run, flags: dict[str, Any], runs_dir: str) -> Run:
-    """A new trial run: link in the batch dir, proto tree copied, trial attrs written (§4.2)."""
+    """A new pending trial run: link in the batch dir, proto tree copied, trial attrs written (§4.2)."""
     from guild.engine import lifecycle, plan as plan_mod
+    from guild.util import clock
 
     trial_id = lifecycle.new_run_id()
     trial_dir = os.path.join(runs_dir, trial_id)
     os.symlink(os.path.join("..", trial_id), os.path.join(batch.path, trial_id))
-    shutil.copytree(proto.path, trial_dir, symlinks=True)
     trial = Run(trial_id, trial_dir)
+    os.makedirs(trial.guild_path())
     trial.set_marker("PENDING")
+    shutil.copytree(proto.path, trial_dir, symlinks=True, dirs_exist_ok=True)
     trial.write_attr("id", trial_id)
     trial.write_attr("flags", flags)
-    template = (proto.get("op") or {}).get("label-template")
-    label = plan_mod.render_label(template, flags)
+    op = proto.get("op") or {}
+    label = plan_mod.render_label(op.get("label-template"), flags)
     if label:
         trial.write_attr("label", label)
     else:
         trial.del_attr("label")
-    from guild.util import clock
-
+    if any(isinstance(dep, dict) and dep.get("config") for dep in op.get("deps") or []):
+        trial.write_attr("op", _with_dep_config(op, flags))
     trial.write_attr("started", clock.timestamp_us())
     return trial
+
+
+def _with_dep_config(op: dict, flags: dict[str, Any]) -> dict:
+    """The op config with the trial's flag values applied to its dependencies' `config` keys."""
+    deps = []
+    for dep in op.get("deps") or []:
+        if isinstance(dep, dict) and isinstance(dep.get("config"), dict):
+            dep = {**dep, "config": {k: flags.get(k, v) for k, v in dep["config"].items()}}
+        deps.append(dep)
+    return {**op, "deps": deps}
