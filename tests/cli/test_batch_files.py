@@ -160,3 +160,14 @@ def test_prompts(say):
     r = say.run("run", "say.py", "msg=[a]", "--stage", input="n\n")
     assert r.err.splitlines()[0] == "You are about to stage say.py as a batch (1 trial)"
     assert not os.path.exists(say.runs_dir()) or not os.listdir(say.runs_dir())
+
+
+def test_print_cmd_prints_batch_and_trial_commands(say):
+    r = say.run("run", "say.py", "msg=[a,b c]", "--print-cmd")
+    assert r.rc == 0, r.err
+    lines = r.out.splitlines()
+    assert lines[0].endswith(" -um guild.batch_main")
+    assert [ln.split(" -um ")[1] for ln in lines[1:]] == [
+        "guild.op_main say --loud no --msg a", "guild.op_main say --loud no --msg 'b c'",
+    ]
+    assert not os.path.exists(say.runs_dir()) or not os.listdir(say.runs_dir())

@@ -119,8 +119,10 @@ def run_batch(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[s
 
         return preview.print_or_save(opts, opt, flags, file_trials, max_trials, user_flags)
     if opts.print_cmd:
-        run_mod.print_cmd(proto_plan)
-        return 0
+        from guild.batch import preview
+
+        batch_plan = _batch_plan(opt, opts, opt_flags, opt_user_flags)
+        return preview.print_cmds(opts, opt, batch_plan, proto_plan, user_flags, file_trials, max_trials)
     if opt.sequential:
         from guild.batch import bayesian
 

@@ -20,16 +20,37 @@ def print_or_save(opts, opt: Optimizer, flags: dict[str, Any], file_trials: list
         what = "saving trials" if opts.save_trials and not opts.print_trials else "printing trials"
         sys.stderr.write(f"ERROR: [guild] optimizer does not support {what}\n")
         raise GuildError("", quiet=True)
-    from guild.batch import runner
-    from guild.engine import lifecycle
-
-    seed = opts.random_seed if opts.random_seed is not None else lifecycle.new_random_seed()
-    trials = runner.generate(opt, flags, user_flags or {}, file_trials, max_trials, seed)
+    trials = _generate(opts, opt, flags, user_flags or {}, file_trials, max_trials)
     if opts.print_trials:
         print_trials(trials)
     else:
         save_trials(trials, opts.save_trials)
     return 0
+
+
+def print_cmds(opts, opt: Optimizer, batch_plan, proto_plan, user_flags: dict[str, Any],
+               file_trials: list[dict[str, Any]], max_trials: int | None) -> int:
+    """`--print-cmd` for a batch: the batch op's command, then each trial's (`+` and random)."""
+    from guild.engine import run as run_mod
+
+    run_mod.print_cmd(batch_plan)
+    if opt.sequential:
+        sys.stdout.flush()
+        sys.stderr.write("ERROR: [guild] optimizer does not support printing trials command\n")
+        raise GuildError("", quiet=True)
+    from dataclasses import replace
+
+    for trial in _generate(opts, opt, proto_plan.flags, user_flags, file_trials, max_trials):
+        run_mod.print_cmd(replace(proto_plan, flags=trial))
+    return 0
+
+
+def _generate(opts, opt: Optimizer, flags, user_flags, file_trials, max_trials) -> list[dict[str, Any]]:
+    from guild.batch import runner
+    from guild.engine import lifecycle
+
+    seed = opts.random_seed if opts.random_seed is not None else lifecycle.new_random_seed()
+    return runner.generate(opt, flags, user_flags, file_trials, max_trials, seed)
 
 
 def _check_save_ext(path: str) -> None:
