@@ -83,7 +83,13 @@ def dump(value: Any, flow: bool = False, width: int | None = None) -> str:
 
 
 def dump_attr(value: Any) -> str:
-    """The text of a run attr file: block YAML, stripped, no `...` end marker, one newline."""
+    """The text of a run attr file: block YAML, stripped, no `...` end marker, one newline.
+
+    Common values are written by a small emitter that produces what PyYAML's block dumper
+    would; anything it is not sure about goes through PyYAML."""
+    lines = _fast_block(value)
+    if lines is not None:
+        return "\n".join(lines) + "\n"
     text = dump(value).strip()
     if text.endswith("\n..."):
         text = text[: -len("\n...")].rstrip()
@@ -98,3 +104,127 @@ def dump_flow(value: Any) -> str:
     if text.endswith("\n..."):
         text = text[: -len("\n...")].rstrip()
     return text
+
+
+# ---- a small block emitter for the common attr values (no PyYAML import)
+
+_MAX_PLAIN = 70  # longer strings may be folded by PyYAML at width 80: leave them to it
+_BAD_FIRST = set("-?:,[]{}#&*!|>'\"%@` ")
+# What YAML 1.1 (with Guild's float rule) reads as something other than a string.
+_NOT_STR_RE = re.compile(
+    r"""(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+    |~|null|Null|NULL|=|<<
+    |[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+
+    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+    |[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
+     (?:(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?
+     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)?)$""",
+    re.X,
+)
+
+
+class _Fallback(Exception):
+    pass
+
+
+def _fast_block(value: Any) -> list[str] | None:
+    try:
+        if isinstance(value, dict):
+            return _block_dict(value, 0) if value else ["{}"]
+        if isinstance(value, list):
+            return _block_list(value, 0) if value else ["[]"]
+        return [_scalar(value)]
+    except _Fallback:
+        return None
+
+
+def _block_dict(d: dict, indent: int) -> list[str]:
+    pad = " " * indent
+    lines = []
+    try:
+        keys = sorted(d)
+    except TypeError:
+        raise _Fallback() from None
+    for key in keys:
+        k = _scalar(key)
+        val = d[key]
+        if isinstance(val, dict) and val:
+            lines.append(f"{pad}{k}:")
+            lines.extend(_block_dict(val, indent + 2))
+        elif isinstance(val, list) and val:
+            lines.append(f"{pad}{k}:")
+            lines.extend(_block_list(val, indent))
+        else:
+            lines.append(f"{pad}{k}: {_flow_empty_or_scalar(val)}")
+    return lines
+
+
+def _block_list(items: list, indent: int) -> list[str]:
+    pad = " " * indent
+    lines = []
+    for val in items:
+        if isinstance(val, dict) and val:
+            sub = _block_dict(val, indent + 2)
+            lines.append(f"{pad}- {sub[0].lstrip()}")
+            lines.extend(sub[1:])
+        elif isinstance(val, list) and val:
+            sub = _block_list(val, indent + 2)
+            lines.append(f"{pad}- {sub[0].lstrip()}")
+            lines.extend(sub[1:])
+        else:
+            lines.append(f"{pad}- {_flow_empty_or_scalar(val)}")
+    return lines
+
+
+def _flow_empty_or_scalar(val: Any) -> str:
+    if isinstance(val, dict):
+        return "{}"
+    if isinstance(val, list):
+        return "[]"
+    return _scalar(val)
+
+
+def _scalar(val: Any) -> str:
+    if val is None:
+        return "null"
+    if val is True:
+        return "true"
+    if val is False:
+        return "false"
+    if type(val) is int:
+        return str(val)
+    if type(val) is float:
+        if val != val:
+            return ".nan"
+        if val in (float("inf"), float("-inf")):
+            return ".inf" if val > 0 else "-.inf"
+        text = repr(val).lower()
+        if "." not in text and "e" in text:
+            text = text.replace("e", ".0e", 1)
+        return text
+    if type(val) is str:
+        return _str_scalar(val)
+    raise _Fallback()
+
+
+def _str_scalar(s: str) -> str:
+    if not s:
+        return "''"
+    if len(s) > _MAX_PLAIN or not s.isascii() or not s.isprintable():
+        raise _Fallback()
+    if s in ("y", "Y", "n", "N"):
+        return f"'{s}'"
+    if _plain_ok(s):
+        return s
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _plain_ok(s: str) -> bool:
+    first = s[0]
+    if first in "-?:" and len(s) > 1 and s[1] != " ":
+        pass  # an indicator followed by a non-space is plain text (`-x`, `?a`)
+    elif first in _BAD_FIRST:
+        return False
+    if s[-1] in " :" or ": " in s or " #" in s:
+        return False
+    return not (_NOT_STR_RE.match(s) or _FLOAT_RE.match(s))
