@@ -108,7 +108,8 @@ def dump_flow(value: Any) -> str:
 
 # ---- a small block emitter for the common attr values (no PyYAML import)
 
-_MAX_PLAIN = 70  # longer strings may be folded by PyYAML at width 80: leave them to it
+# Strings with spaces that reach past this column may be folded by PyYAML (width 80): leave them to it.
+_MAX_PLAIN = 70
 _BAD_FIRST = set("-?:,[]{}#&*!|>'\"%@` ")
 # What YAML 1.1 (with Guild's float rule) reads as something other than a string.
 _NOT_STR_RE = re.compile(
@@ -146,7 +147,7 @@ def _block_dict(d: dict, indent: int) -> list[str]:
     except TypeError:
         raise _Fallback() from None
     for key in keys:
-        k = _scalar(key)
+        k = _scalar(key, indent)
         val = d[key]
         if isinstance(val, dict) and val:
             lines.append(f"{pad}{k}:")
@@ -155,7 +156,7 @@ def _block_dict(d: dict, indent: int) -> list[str]:
             lines.append(f"{pad}{k}:")
             lines.extend(_block_list(val, indent))
         else:
-            lines.append(f"{pad}{k}: {_flow_empty_or_scalar(val)}")
+            lines.append(f"{pad}{k}: {_flow_empty_or_scalar(val, indent + len(k) + 2)}")
     return lines
 
 
@@ -172,19 +173,19 @@ def _block_list(items: list, indent: int) -> list[str]:
             lines.append(f"{pad}- {sub[0].lstrip()}")
             lines.extend(sub[1:])
         else:
-            lines.append(f"{pad}- {_flow_empty_or_scalar(val)}")
+            lines.append(f"{pad}- {_flow_empty_or_scalar(val, indent + 2)}")
     return lines
 
 
-def _flow_empty_or_scalar(val: Any) -> str:
+def _flow_empty_or_scalar(val: Any, col: int) -> str:
     if isinstance(val, dict):
         return "{}"
     if isinstance(val, list):
         return "[]"
-    return _scalar(val)
+    return _scalar(val, col)
 
 
-def _scalar(val: Any) -> str:
+def _scalar(val: Any, col: int = 0) -> str:
     if val is None:
         return "null"
     if val is True:
@@ -203,14 +204,14 @@ def _scalar(val: Any) -> str:
             text = text.replace("e", ".0e", 1)
         return text
     if type(val) is str:
-        return _str_scalar(val)
+        return _str_scalar(val, col)
     raise _Fallback()
 
 
-def _str_scalar(s: str) -> str:
+def _str_scalar(s: str, col: int) -> str:
     if not s:
         return "''"
-    if len(s) > _MAX_PLAIN or not s.isascii() or not s.isprintable():
+    if (col + len(s) > _MAX_PLAIN and " " in s) or not s.isascii() or not s.isprintable():
         raise _Fallback()
     if s in ("y", "Y", "n", "N"):
         return f"'{s}'"
