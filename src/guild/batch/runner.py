@@ -79,8 +79,6 @@ def generate(opt, flags: dict[str, Any], user_flags: dict[str, Any], file_trials
 
 def run_trial(trial: Run, stage: bool = False) -> int:
     """Run (or stage) a pending trial in-process, like `guild run --restart <id> -y`."""
-    from guild.engine import run as run_mod
-
     status = trial.status
     if status != "pending":
         log.info(f"Skipping {trial.id} because its status is '{status}' (expected 'pending')")
@@ -89,13 +87,10 @@ def run_trial(trial: Run, stage: bool = False) -> int:
     op = trial.opref.base_desc() if trial.opref else "?"
     verb = "Staging" if stage else "Running"
     log.info(f"{verb} trial {trial.id}: {op} ({trials_mod.flags_desc(flags)})")
-    if stage:
-        _stage_trial(trial)
-        return 0
     sys.stdout.flush()
     msg = None
     try:
-        code = run_mod.run(RunOptions(restart=trial.id, yes=True))
+        code = _start_trial(trial, flags, stage)
     except GuildError as e:
         code, msg = e.exit_code, e.message
     if code == 0:
@@ -109,11 +104,22 @@ def run_trial(trial: Run, stage: bool = False) -> int:
     return code
 
 
-def _stage_trial(trial: Run) -> None:
-    from guild.engine import restart as restart_mod, lifecycle
+def _start_trial(trial: Run, flags: dict[str, Any], stage: bool) -> int:
+    """What a restart of the new trial does, less rewriting the attrs `create_trial` already
+    wrote from the proto (a restart would write the same values): resolve deps, then start or
+    stage."""
+    from guild.engine import lifecycle, opconfig, restart as restart_mod, run as run_mod
 
-    opts = RunOptions(restart=trial.id, yes=True, stage=True)
-    plan, _ = restart_mod.restart_plan(trial, opts)
+    opts = RunOptions(restart=trial.id, yes=True, stage=stage)
+    plan = restart_mod.plan_for_run(trial, opts, None, dict(flags), {})
     start_opts = RunOptions.from_mapping(restart_mod.merged_run_params(trial, opts))
-    restart_mod.reinit(trial, plan, opts, start_opts)
-    lifecycle.stage(trial, plan, start_opts, os.getcwd())
+    start_opts.quiet = start_opts.background = False
+    start_opts.stop_after = start_opts.pidfile = None
+    trial.write_attr("cmd", opconfig.build_cmd(plan.op_config, plan.flags, plan.project_dir))
+    lifecycle.resolve_deps(trial, plan, start_opts, for_stage=stage)
+    lifecycle.finish_init(trial)
+    cmd_dir = os.getcwd()
+    if stage:
+        lifecycle.stage(trial, plan, start_opts, cmd_dir)
+        return 0
+    return run_mod.start_run(trial, plan, start_opts, cmd_dir, None)

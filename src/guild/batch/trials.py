@@ -144,9 +144,10 @@ def create_trial(batch: Run, proto: Run, flags: dict[str, Any], runs_dir: str) -
     trial = Run(trial_id, trial_dir)
     os.makedirs(trial.guild_path())
     trial.set_marker("PENDING")
-    shutil.copytree(proto.path, trial_dir, symlinks=True, dirs_exist_ok=True)
+    shutil.copytree(proto.path, trial_dir, symlinks=True, dirs_exist_ok=True, ignore=_rewritten_attrs)
     trial.write_attr("id", trial_id)
     trial.write_attr("flags", flags)
+    trial.write_attr("user_flags", {})
     op = proto.get("op") or {}
     label = plan_mod.render_label(op.get("label-template"), flags)
     if label:
@@ -157,6 +158,13 @@ def create_trial(batch: Run, proto: Run, flags: dict[str, Any], runs_dir: str) -
         trial.write_attr("op", _with_dep_config(op, flags))
     trial.write_attr("started", clock.timestamp_us())
     return trial
+
+
+def _rewritten_attrs(src: str, names: list[str]) -> set[str]:
+    """Proto attrs a trial writes itself, so not worth copying."""
+    if os.path.basename(src) == "attrs" and os.path.basename(os.path.dirname(src)) == ".guild":
+        return {"id", "flags", "user_flags", "label"}.intersection(names)
+    return set()
 
 
 def _with_dep_config(op: dict, flags: dict[str, Any]) -> dict:
