@@ -181,3 +181,21 @@ def test_prompt(genv):
         "  xi: 0.05",
         "Continue? (Y/n) ",
     ]
+
+
+def test_project_op_as_optimizer(genv):
+    genv.write("say.py", 'msg = "hi"\nprint(msg)\n')
+    genv.write("tune.py", 'import os\nn = 2\nprint("tune n=%s proto=%s" % (n, os.path.isdir(os.path.join('
+               'os.environ["RUN_DIR"], ".guild", "proto"))))\n')
+    genv.write("guild.yml", "say:\n  main: say\n  flags:\n    msg: hi\n"
+               "tune:\n  main: tune\n  flags:\n    n: 2\n  default-max-trials: 5\n")
+    r = genv.run("run", "say", "-o", "tune", "msg=[a,b]", "-Fo", "n=3", input="n\n")
+    assert r.err.splitlines()[:5] == [
+        "You are about to run say with tune optimizer (5 trials, minimize loss)",
+        "  msg: [a, b]", "Optimizer flags:", "  n: 3", "Continue? (Y/n) ",
+    ]
+    r = genv.run("run", "say", "-o", "tune", "msg=[a,b]", "-Fo", "n=3", "-y")
+    assert (r.rc, r.out) == (0, "tune n=3 proto=True\n")
+    batch = batch_of(genv)
+    assert batch.batch_proto.get("flags") == {"msg": ["a", "b"]}
+    assert genv.run("runs", "-s").out.split() == ["[1]", "say+tune", "completed", "n=3"]

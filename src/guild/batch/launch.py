@@ -52,7 +52,7 @@ def _encode_search_flags(opdef, flags: dict[str, Any], user_flags: dict[str, Any
 
 def _choose(opts: RunOptions, opdef, flags: dict[str, Any]) -> tuple[Optimizer, dict[str, Any]]:
     if opts.optimizer or opts.optimize:
-        return optimizers.choose(opts, opdef)
+        return optimizers.choose(opts, opdef, os.getcwd())
     from guild.flags import search
 
     if any(isinstance(v, str) and search.parse_function(v) for v in flags.values()):
@@ -105,9 +105,9 @@ def run_batch(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[s
         flags = run_mod.resolve_flags(opdef, merged, opts, [])
         return run_mod.run_plan(plan_mod.new_plan(opts, opdef, merged, flags), opts, confirm, extra_env=extra_env)
     opt, configured = _choose(opts, opdef, flags)
-    if opt.name in ("random", "gp", "forest", "gbrt"):
+    if opt.opdef is None and opt.name in ("random", "gp", "forest", "gbrt"):
         flags = _encode_search_flags(opdef, flags, user_flags)
-    if opts.stage_trials and opt.sequential:
+    if opts.stage_trials and not opt.upfront:
         raise GuildError(f"operation '{opt.desc}' does not support --stage-trials")
     opt_flags, opt_user_flags = _opt_flags(opt, configured, opts.opt_flags)
     max_trials = opts.max_trials if opts.max_trials is not None else (
@@ -130,7 +130,7 @@ def run_batch(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[s
     if opts.needed:
         from guild.engine import needed
 
-        batch_opref = OpRef("builtin", "guildai", GUILD_VERSION, opt.model, opt.name)
+        batch_opref = _batch_plan(opt, opts, opt_flags, opt_user_flags).opref
         matches = needed.matching_runs(
             batch_opref, opt_flags,
             lambda r: r.batch_proto is not None and proto_plan.opref.same_op(r.batch_proto.opref)
@@ -165,10 +165,11 @@ def _prompt_suffix(opt: Optimizer, flags, user_flags, file_trials, max_trials, o
             n = min(n, max_trials)
         extra = " (flags below used unless specified in batch trial)" if file_trials else ""
         return f" as a batch ({n} trial{'s' if n != 1 else ''}){extra}"
-    if opt.name == "random":
+    if opt.upfront:
         return f" with random search ({max_trials} trials)"
     direction = "maximize" if objective.startswith("-") else "minimize"
-    return f" with {opt.desc} optimizer ({max_trials} trials, {direction} {objective.lstrip('-')})"
+    trials = f"{max_trials} trials, " if max_trials is not None else ""
+    return f" with {opt.desc} optimizer ({trials}{direction} {objective.lstrip('-')})"
 
 
 def _with_opt_flags(text: str, opt_flags: dict[str, Any]) -> str:
@@ -193,6 +194,13 @@ def _grid_size(flags: dict[str, Any]) -> int:
 def _batch_plan(opt: Optimizer, opts: RunOptions, opt_flags: dict, opt_user_flags: dict) -> plan_mod.RunPlan:
     from guild.flags import encode
 
+    if opt.opdef is not None:
+        plan = plan_mod.new_plan(
+            opts.copy(label=opts.batch_label, tags=list(opts.batch_tags)), opt.opdef, opt_user_flags, opt_flags
+        )
+        if opts.keep_batch:
+            plan.op_config.pop("delete-on-success", None)
+        return plan
     template = opts.batch_label
     return plan_mod.RunPlan(
         opref=OpRef("builtin", "guildai", GUILD_VERSION, opt.model, opt.name),
@@ -219,14 +227,20 @@ def _create_and_start(batch_plan, proto_plan, opts: RunOptions, opt: Optimizer, 
         seed = opts.random_seed if opts.random_seed is not None else lifecycle.new_random_seed()
         batch_opts = opts.copy(label=opts.batch_label, tags=list(opts.batch_tags))
         lifecycle.write_init_attrs(batch, batch_plan, batch_opts, new=True, random_seed=seed)
-        batch.write_attr("sourcecode_digest", None)
+        if opt.opdef is not None:
+            lifecycle.copy_sourcecode(batch, batch_plan)
+        else:
+            batch.write_attr("sourcecode_digest", None)
         if max_trials is not None:
             batch.write_attr("max_trials", max_trials)
-        if opt.sequential:
+        if not opt.upfront:
             batch.write_attr("objective", objective)
         if opts.stage_trials:
             batch.write_attr("stage_trials", True)
-        batch.write_attr("deps", {})
+        if opt.opdef is not None:
+            lifecycle.resolve_deps(batch, batch_plan, opts.copy(additional_deps=[]))
+        else:
+            batch.write_attr("deps", {})
         _write_proto(batch, proto_plan, opts, file_trials)
     except BaseException:
         batch.set_marker("PENDING", False)

@@ -16,10 +16,16 @@ class Optimizer:
     default_max_trials: int | None = 20
     delete_on_success: bool = False
     sequential: bool = False
+    opdef: Any = None  # a project op acting as the optimizer (§5.5); None for the built-ins
 
     @property
     def desc(self) -> str:
         return f"{self.model}:{self.name}" if self.model else self.name
+
+    @property
+    def upfront(self) -> bool:
+        """True for the built-ins that generate every trial first: `+` and random."""
+        return self.opdef is None and self.name in ("+", "random")
 
 
 _SEQ_COMMON = {
@@ -57,6 +63,28 @@ def lookup(name: str) -> Optimizer:
         ) from None
 
 
+def resolve(name: str, cwd: str) -> Optimizer:
+    """The optimizer `-o NAME` names: a project op first (§5.5), then a built-in."""
+    if name != "+" and not name.startswith("skopt:"):
+        opt = project_optimizer(name, cwd)
+        if opt is not None:
+            return opt
+    return lookup(name)
+
+
+def project_optimizer(name: str, cwd: str) -> Optimizer | None:
+    from guild.engine import plan as plan_mod
+
+    try:
+        opdef = plan_mod.load_opdef(name, cwd)
+    except GuildError:
+        return None
+    return Optimizer(
+        opdef.name, opdef.model_name or "", dict(opdef.flags or {}), opdef.default_max_trials,
+        delete_on_success=bool(opdef.delete_on_success), opdef=opdef,
+    )
+
+
 def for_opref(model: str, op_name: str) -> Optimizer:
     return lookup(f"{model}:{op_name}" if model else op_name)
 
@@ -81,7 +109,7 @@ def configured(opdef) -> dict[str, dict[str, Any]]:
     return result
 
 
-def choose(opts, opdef) -> tuple[Optimizer, dict[str, Any]]:
+def choose(opts, opdef, cwd: str) -> tuple[Optimizer, dict[str, Any]]:
     """The optimizer for a batch and its configured flags (before -Fo)."""
     configs = configured(opdef)
     name = opts.optimizer
@@ -101,5 +129,5 @@ def choose(opts, opdef) -> tuple[Optimizer, dict[str, Any]]:
     if name in configs:
         cfg = configs[name]
         flags = {k: v for k, v in cfg.items() if k not in ("algorithm", "default")}
-        return lookup(str(cfg["algorithm"])), flags
-    return lookup(name), {}
+        return resolve(str(cfg["algorithm"]), cwd), flags
+    return resolve(name, cwd), {}

@@ -16,7 +16,7 @@ def print_or_save(opts, opt: Optimizer, flags: dict[str, Any], file_trials: list
     """Print or save the trials `opt` would run; returns the exit code."""
     if opts.save_trials:
         _check_save_ext(opts.save_trials)
-    if opt.sequential or opt.name not in ("+", "random"):
+    if not opt.upfront:
         what = "saving trials" if opts.save_trials and not opts.print_trials else "printing trials"
         sys.stderr.write(f"ERROR: [guild] optimizer does not support {what}\n")
         raise GuildError("", quiet=True)
@@ -34,14 +34,16 @@ def print_cmds(opts, opt: Optimizer, batch_plan, proto_plan, user_flags: dict[st
     from guild.engine import run as run_mod
 
     run_mod.print_cmd(batch_plan)
-    if opt.sequential:
+    if not opt.upfront:
         sys.stdout.flush()
         sys.stderr.write("ERROR: [guild] optimizer does not support printing trials command\n")
         raise GuildError("", quiet=True)
-    from dataclasses import replace
+    import copy
 
     for trial in _generate(opts, opt, proto_plan.flags, user_flags, file_trials, max_trials):
-        run_mod.print_cmd(replace(proto_plan, flags=trial))
+        plan = copy.copy(proto_plan)
+        plan.flags = trial
+        run_mod.print_cmd(plan)
     return 0
 
 
