@@ -6,44 +6,60 @@ options are supported through `Opt(kind="status")`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from guild.errors import GuildError, UsageError
 
+# Plain classes, not dataclasses: importing `dataclasses` (and `inspect` with it) costs more
+# start-up time than every command's parsing together.
 
-@dataclass
+
 class Opt:
     """An option. kinds: flag (bool), value, multi (repeatable value), count, status (-S chars)."""
 
-    names: list[str]
-    dest: str
-    kind: str = "flag"
-    help: str = ""
-    metavar: str = "VALUE"
-    type: Callable[[str], Any] | None = None
-    default: Any = None
-    min: int | None = None
-    hidden: bool = False
-    const: Any = None  # the value a "status" option appends
+    def __init__(self, names: list[str], dest: str, kind: str = "flag", help: str = "",
+                 metavar: str = "VALUE", type: Callable[[str], Any] | None = None, default: Any = None,
+                 min: int | None = None, hidden: bool = False, const: Any = None):
+        self.names = names
+        self.dest = dest
+        self.kind = kind
+        self.help = help
+        self.metavar = metavar
+        self.type = type
+        self.default = default
+        self.min = min
+        self.hidden = hidden
+        self.const = const  # the value a "status" option appends
+
+    def __repr__(self) -> str:
+        return f"Opt({self.names!r}, {self.dest!r}, {self.kind!r})"
 
 
-@dataclass
 class Arg:
     """A positional argument. nargs: "1" (required), "?" (optional) or "*" (any number)."""
 
-    name: str
-    nargs: str = "1"
-    metavar: str | None = None
+    def __init__(self, name: str, nargs: str = "1", metavar: str | None = None):
+        self.name = name
+        self.nargs = nargs
+        self.metavar = metavar
+
+    def __repr__(self) -> str:
+        return f"Arg({self.name!r}, {self.nargs!r})"
 
 
-@dataclass
 class Command:
-    path: str  # e.g. "runs list"
-    help: str
-    options: list[Opt] = field(default_factory=list)
-    args: list[Arg] = field(default_factory=list)
-    epilog: str = ""
+    """A command: its path as typed after `guild` (e.g. "runs list"), help, options, arguments."""
+
+    def __init__(self, path: str, help: str, options: list[Opt] | None = None,
+                 args: list[Arg] | None = None, epilog: str = ""):
+        self.path = path
+        self.help = help
+        self.options = options if options is not None else []
+        self.args = args if args is not None else []
+        self.epilog = epilog
+
+    def __repr__(self) -> str:
+        return f"Command({self.path!r})"
 
 
 class Namespace(dict):

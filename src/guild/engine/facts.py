@@ -4,13 +4,12 @@ no `pip freeze`, no `uname`/`file` probes, git read from `.git` (runs.md §2.4).
 from __future__ import annotations
 
 import os
-import socket
 import struct
 import sys
 
 
 def host() -> str:
-    return os.environ.get("HOST") or socket.gethostname()
+    return os.environ.get("HOST") or os.uname().nodename
 
 
 def user() -> str:

@@ -2,78 +2,54 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+import copy as copy_mod
 from typing import Any
 
+# Every `guild run` option by its run_params name (runs.md §2.4), with its default. Lists are
+# copied per instance. A plain class, not a dataclass: this is on every run's start-up path.
+DEFAULTS: dict[str, Any] = {
+    "opspec": None, "flags": [], "yes": False, "label": None, "tags": [], "comment": None,
+    "stage": False, "restart": None, "proto": None, "force_sourcecode": False, "needed": False,
+    "force_flags": False, "print_cmd": False, "print_env": False, "quiet": False, "run_dir": None,
+    "run_id": None, "background": False, "pidfile": None, "stop_after": None, "keep_run": False,
+    "keep_batch": False, "random_seed": None, "max_trials": None, "optimizer": None,
+    "optimize": False, "minimize": None, "maximize": None, "opt_flags": [],
+    "fail_on_trial_error": False, "stage_trials": False, "print_trials": False,
+    "save_trials": None, "batch_label": None, "batch_tags": [], "batch_comment": None,
+    "force_deps": False, "additional_deps": [], "gpus": None, "no_gpus": False, "help_op": False,
+    "help_model": False, "test_sourcecode": False, "test_flags": False,
+    "test_output_scalars": None, "test_output_attrs": None, "debug_sourcecode": None,
+    "break_": [], "break_on_error": False, "edit_flags": False, "edit_comment": False,
+    "edit_batch_comment": False, "remote": None, "no_wait": False,
+}
 
-@dataclass
+
 class RunOptions:
-    """Every `guild run` option by its run_params name (runs.md §2.4)."""
+    """The options of one `guild run` (attributes named as in DEFAULTS)."""
 
-    opspec: str | None = None
-    flags: list[str] = field(default_factory=list)
-    yes: bool = False
-    label: str | None = None
-    tags: list[str] = field(default_factory=list)
-    comment: str | None = None
-    stage: bool = False
-    restart: str | None = None
-    proto: str | None = None
-    force_sourcecode: bool = False
-    needed: bool = False
-    force_flags: bool = False
-    print_cmd: bool = False
-    print_env: bool = False
-    quiet: bool = False
-    run_dir: str | None = None
-    run_id: str | None = None
-    background: bool = False
-    pidfile: str | None = None
-    stop_after: float | None = None
-    keep_run: bool = False
-    keep_batch: bool = False
-    random_seed: int | None = None
-    max_trials: int | None = None
-    optimizer: str | None = None
-    optimize: bool = False
-    minimize: str | None = None
-    maximize: str | None = None
-    opt_flags: list[str] = field(default_factory=list)
-    fail_on_trial_error: bool = False
-    stage_trials: bool = False
-    print_trials: bool = False
-    save_trials: str | None = None
-    batch_label: str | None = None
-    batch_tags: list[str] = field(default_factory=list)
-    batch_comment: str | None = None
-    force_deps: bool = False
-    additional_deps: list[str] = field(default_factory=list)
-    gpus: str | None = None
-    no_gpus: bool = False
-    help_op: bool = False
-    help_model: bool = False
-    test_sourcecode: bool = False
-    test_flags: bool = False
-    test_output_scalars: str | None = None
-    test_output_attrs: str | None = None
-    debug_sourcecode: str | None = None
-    break_: list[str] = field(default_factory=list)
-    break_on_error: bool = False
-    edit_flags: bool = False
-    edit_comment: bool = False
-    edit_batch_comment: bool = False
-    remote: str | None = None
-    no_wait: bool = False
+    def __init__(self, **values: Any):
+        unknown = set(values) - set(DEFAULTS)
+        if unknown:
+            raise TypeError(f"unknown run options: {', '.join(sorted(unknown))}")
+        for name, default in DEFAULTS.items():
+            val = values.get(name, default)
+            setattr(self, name, list(val) if isinstance(val, list) else val)
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self.to_run_params().items() if v != DEFAULTS[k]}
+        return f"RunOptions({changed!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RunOptions) and self.to_run_params() == other.to_run_params()
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> "RunOptions":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return cls(**{k: v for k, v in data.items() if k in DEFAULTS})
 
     def to_run_params(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: copy_mod.deepcopy(getattr(self, name)) for name in DEFAULTS}
 
     def copy(self, **changes: Any) -> "RunOptions":
-        data = asdict(self)
+        data = self.to_run_params()
         data.update(changes)
         return RunOptions(**data)

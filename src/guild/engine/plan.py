@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shlex
-from dataclasses import dataclass, field
 from typing import Any
 
 from guild.engine import opconfig
@@ -14,23 +13,43 @@ from guild.errors import GuildError
 from guild.store.opref import OpRef
 
 
-@dataclass
 class RunPlan:
-    opref: OpRef
-    op_config: dict
-    flags: dict[str, Any]
-    user_flags: dict[str, Any]
-    flagdefs: dict[str, dict]
-    label: str | None
-    tags: list[str]
-    project_dir: str
-    guild_op: str  # GUILD_OP: `train`, `m1:train`, or a script's absolute path
-    op_desc: str  # how the operation is named in prompts: `train`, `m1:train`, `simple.py`
-    opdef: Any = None  # project.guildfile.OpDef when loaded
-    steps: list | None = None
-    env_secrets: list[str] = field(default_factory=list)
-    requires: list = field(default_factory=list)
-    delete_on_success: bool = False
+    """Everything needed to create a run dir and start its process (a plain class: start-up)."""
+
+    def __init__(
+        self,
+        *,
+        opref: OpRef,
+        op_config: dict,
+        flags: dict[str, Any],
+        user_flags: dict[str, Any],
+        flagdefs: dict[str, dict],
+        label: str | None,
+        tags: list[str],
+        project_dir: str,
+        guild_op: str,
+        op_desc: str,
+        opdef: Any = None,
+        steps: list | None = None,
+        env_secrets: list[str] | None = None,
+        requires: list | None = None,
+        delete_on_success: bool = False,
+    ):
+        self.opref = opref
+        self.op_config = op_config
+        self.flags = flags
+        self.user_flags = user_flags
+        self.flagdefs = flagdefs
+        self.label = label
+        self.tags = tags
+        self.project_dir = project_dir
+        self.guild_op = guild_op  # GUILD_OP: `train`, `m1:train`, or a script's absolute path
+        self.op_desc = op_desc  # the op as named in prompts: `train`, `m1:train`, `simple.py`
+        self.opdef = opdef  # project OpDef when loaded
+        self.steps = steps
+        self.env_secrets = env_secrets or []
+        self.requires = requires or []
+        self.delete_on_success = delete_on_success
 
     @property
     def is_pipeline(self) -> bool:

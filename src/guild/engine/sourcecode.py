@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -33,19 +32,29 @@ _MAX_CONTROL_RATIO = 0.3
 _HELP = "To control which files are copied, define 'sourcecode' for the operation in a Guild file."
 
 
-@dataclass
 class Rule:
     """One include/exclude rule. `kind` is None (any file), "text", "binary" or "dir" (a dir
     rule prunes or keeps directories while walking). `sentinel`: dir rules match only dirs
-    containing that path. `size_lt`/`max_matches` are the default rules' limits."""
+    containing that path. `size_lt`/`max_matches` are the default rules' limits.
 
-    include: bool
-    patterns: tuple[str, ...]
-    kind: str | None = None
-    sentinel: str | None = None
-    size_lt: int | None = None
-    max_matches: int | None = None
-    base: bool = False
+    The classes here are plain classes, not dataclasses: they are on every run's start-up path."""
+
+    def __init__(self, include: bool, patterns: tuple[str, ...], kind: str | None = None,
+                 sentinel: str | None = None, size_lt: int | None = None,
+                 max_matches: int | None = None, base: bool = False):
+        self.include = include
+        self.patterns = patterns
+        self.kind = kind
+        self.sentinel = sentinel
+        self.size_lt = size_lt
+        self.max_matches = max_matches
+        self.base = base
+
+    def __repr__(self) -> str:
+        return f"Rule({self.describe()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rule) and vars(self) == vars(other)
 
     def matches_path(self, relpath: str, name: str) -> bool:
         """A pattern with `/` matches the relative path (a leading `/` stripped), else the name."""
@@ -74,32 +83,34 @@ class Rule:
         return " ".join(words)
 
 
-@dataclass
 class SourceRules:
     """The user's rules (model-level first) plus where to copy from and to.
 
     `root` is the config's `sourcecode.root` (relative to the project dir), `dest` the run-dir
     relative destination. Base rules are added by `plan_copy`, which needs the source root."""
 
-    rules: list[Rule] = field(default_factory=list)
-    disabled: bool = False
-    root: str | None = None
-    dest: str = "."
-    is_python: bool = True
+    def __init__(self, rules: list[Rule] | None = None, disabled: bool = False,
+                 root: str | None = None, dest: str = ".", is_python: bool = True):
+        self.rules = rules if rules is not None else []
+        self.disabled = disabled
+        self.root = root
+        self.dest = dest
+        self.is_python = is_python
 
 
-@dataclass
 class CopyPlan:
     """What `plan_copy` decided. `selected`/`skipped` are relative to `root` (the absolute source
     root, which is the project dir unless `sourcecode.root` is set); skipped dirs end in `/`."""
 
-    root: str
-    project_dir: str
-    dest: str
-    rules: list[Rule]
-    selected: list[str]
-    skipped: list[str]
-    disabled: bool = False
+    def __init__(self, root: str, project_dir: str, dest: str, rules: list[Rule],
+                 selected: list[str], skipped: list[str], disabled: bool = False):
+        self.root = root
+        self.project_dir = project_dir
+        self.dest = dest
+        self.rules = rules
+        self.selected = selected
+        self.skipped = skipped
+        self.disabled = disabled
 
 
 # ---- config -> SourceRules

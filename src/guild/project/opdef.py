@@ -5,8 +5,8 @@ mappings), `flags-import`, tags, requires, optimizers and the `sourcecode` type 
 
 from __future__ import annotations
 
+import copy
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from guild.project.errors import GuildfileDataError
@@ -16,46 +16,70 @@ INCLUDE_KEY = "$include"
 _SOURCECODE_KEYS = ("select", "root", "dest", "digest")
 
 
-@dataclass
 class OpDef:
-    name: str
-    model_name: str
-    guildfile_path: str | None
-    project_dir: str
-    main: str | None = None
-    exec: str | None = None
-    steps: list | None = None
-    flags: dict[str, dict] = field(default_factory=dict)
-    flags_import: Any = None  # None (unset), True (all), False (no) or a list of names
-    flags_import_skip: list[str] = field(default_factory=list)
-    flags_dest: str | None = None
-    sourcecode: Any = None
-    model_sourcecode: Any = None
-    output_scalars: Any = None
-    output_attrs: Any = None
-    env: dict = field(default_factory=dict)
-    env_secrets: list = field(default_factory=list)
-    default: bool = False
-    description: str | None = None
-    label: str | None = None
-    tags: list[str] = field(default_factory=list)
-    requires: list = field(default_factory=list)
-    resources: dict = field(default_factory=dict)
-    optimizers: dict | None = None
-    objective: Any = None
-    default_max_trials: int | None = None
-    delete_on_success: bool = False
-    pip_freeze: Any = None
-    python_path: list[str] = field(default_factory=list)
-    compare: list | None = None
-    run_attrs: dict | None = None
-    plugins: Any = None
-    handle_keyboard_interrupt: bool = False
-    default_flag_arg_skip: bool = False
-    python_requires: Any = None
-    is_script: bool = False
-    script_path: str | None = None
-    raw: dict = field(default_factory=dict)
+    """An operation as defined in guild.yml (or a script op). A plain class, not a dataclass:
+    it is built on every run's start-up path."""
+
+    # Optional fields and their defaults; list and dict defaults are fresh per instance.
+    DEFAULTS: dict[str, Any] = {
+        "main": None,
+        "exec": None,
+        "steps": None,
+        "flags": {},
+        "flags_import": None,  # None (unset), True (all), False (no) or a list of names
+        "flags_import_skip": [],
+        "flags_dest": None,
+        "sourcecode": None,
+        "model_sourcecode": None,
+        "output_scalars": None,
+        "output_attrs": None,
+        "env": {},
+        "env_secrets": [],
+        "default": False,
+        "description": None,
+        "label": None,
+        "tags": [],
+        "requires": [],
+        "resources": {},
+        "optimizers": None,
+        "objective": None,
+        "default_max_trials": None,
+        "delete_on_success": False,
+        "pip_freeze": None,
+        "python_path": [],
+        "compare": None,
+        "run_attrs": None,
+        "plugins": None,
+        "handle_keyboard_interrupt": False,
+        "default_flag_arg_skip": False,
+        "python_requires": None,
+        "is_script": False,
+        "script_path": None,
+        "raw": {},
+    }
+
+    def __init__(self, name: str, model_name: str, guildfile_path: str | None, project_dir: str,
+                 **values: Any):
+        unknown = set(values) - set(self.DEFAULTS)
+        if unknown:
+            raise TypeError(f"unknown OpDef fields: {', '.join(sorted(unknown))}")
+        self.name = name
+        self.model_name = model_name
+        self.guildfile_path = guildfile_path
+        self.project_dir = project_dir
+        for key, default in self.DEFAULTS.items():
+            val = values.get(key, default)
+            setattr(self, key, type(val)() if val is default and isinstance(val, (list, dict)) else val)
+
+    def __repr__(self) -> str:
+        return f"<OpDef {self.full_name}>"
+
+    def replace(self, **changes: Any) -> "OpDef":
+        """A shallow copy with `changes` applied."""
+        clone = copy.copy(self)
+        for key, val in changes.items():
+            setattr(clone, key, val)
+        return clone
 
     @property
     def full_name(self) -> str:

@@ -6,7 +6,6 @@ Python script relative to cwd, then the exact "cannot find operation" messages o
 from __future__ import annotations
 
 import copy
-import dataclasses
 import os
 
 from guild.errors import GuildError
@@ -137,4 +136,4 @@ def _find_model(gf: Guildfile, name: str | None) -> ModelDef | None:
 
 
 def _fresh(opdef: OpDef) -> OpDef:
-    return dataclasses.replace(opdef, flags=copy.deepcopy(opdef.flags))
+    return opdef.replace(flags=copy.deepcopy(opdef.flags))

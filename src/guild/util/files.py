@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import os
-import tempfile
+
+_tmp_counter = 0
 
 
 def write_atomic(path: str, data: str | bytes) -> None:
-    """Write `data` to `path` through a temp file in the same dir and a rename."""
-    mode = "wb" if isinstance(data, bytes) else "w"
+    """Write `data` to `path` through a temp file in the same dir and a rename.
+
+    The temp name is made from the pid and a counter (no `tempfile` import on the run path);
+    O_EXCL makes a clash an error rather than a shared file."""
+    global _tmp_counter
+    _tmp_counter += 1
     dirname = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=dirname)
+    tmp = os.path.join(dirname, f".tmp-{os.getpid()}-{_tmp_counter}-{os.path.basename(path)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        with os.fdopen(fd, mode) as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_FLOAT_RE = re.compile(
+_FLOAT_PATTERN = (
     r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
     |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
     |\.[0-9_]+(?:[eE][-+][0-9]+)?
     |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
     |[-+]?\.(?:inf|Inf|INF)
-    |\.(?:nan|NaN|NAN))$""",
-    re.X,
+    |\.(?:nan|NaN|NAN))$"""
 )
 
 _loader = None
@@ -36,7 +35,9 @@ def _classes():
             k: [r for r in v if r[0] != "tag:yaml.org,2002:float"]
             for k, v in base_loader.yaml_implicit_resolvers.items()
         }
-        Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_RE, list("-+0123456789."))
+        Loader.add_implicit_resolver(
+            "tag:yaml.org,2002:float", _regex(_FLOAT_PATTERN), list("-+0123456789.")
+        )
 
         class Dumper(base_dumper):  # type: ignore[misc, valid-type]
             pass
@@ -112,16 +113,25 @@ def dump_flow(value: Any) -> str:
 _MAX_PLAIN = 70
 _BAD_FIRST = set("-?:,[]{}#&*!|>'\"%@` ")
 # What YAML 1.1 (with Guild's float rule) reads as something other than a string.
-_NOT_STR_RE = re.compile(
+_NOT_STR_PATTERN = (
     r"""(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
     |~|null|Null|NULL|=|<<
     |[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+
     |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
     |[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
      (?:(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?
-     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)?)$""",
-    re.X,
+     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)?)$"""
 )
+_regexes: dict[str, re.Pattern] = {}
+
+
+def _regex(pattern: str) -> re.Pattern:
+    """Compiled on first use: compiling these costs more than a whole attr write."""
+    try:
+        return _regexes[pattern]
+    except KeyError:
+        compiled = _regexes[pattern] = re.compile(pattern, re.X)
+        return compiled
 
 
 class _Fallback(Exception):
@@ -228,4 +238,4 @@ def _plain_ok(s: str) -> bool:
         return False
     if s[-1] in " :" or ": " in s or " #" in s:
         return False
-    return not (_NOT_STR_RE.match(s) or _FLOAT_RE.match(s))
+    return not (_regex(_NOT_STR_PATTERN).match(s) or _regex(_FLOAT_PATTERN).match(s))
