@@ -199,3 +199,18 @@ def test_project_op_as_optimizer(genv):
     batch = batch_of(genv)
     assert batch.batch_proto.get("flags") == {"msg": ["a", "b"]}
     assert genv.run("runs", "-s").out.split() == ["[1]", "say+tune", "completed", "n=3"]
+
+
+def test_restarted_batch_uses_its_earlier_trials(genv):
+    genv.write("loss.py", LOSS)
+    r = genv.run("run", "loss.py", "x=[0.0:1.0]", "-o", "gbrt", "-m", "2", "-Fo", "random-starts=1",
+                 "-Fo", "prev-trials=batch", "-y")
+    assert r.rc == 0, r.err
+    batch = batch_of(genv)
+    r = genv.run("run", "--restart", batch.id, "-y")
+    assert r.rc == 0, r.err
+    assert [ln for ln in r.err.splitlines() if "Random start" in ln or "Found" in ln] == [
+        "INFO: [guild] Random start for optimization (1 of 1)",
+        "INFO: [guild] Found 3 previous trial(s) for use in optimization",
+    ]
+    assert len([n for n in os.listdir(batch.path) if n != ".guild"]) == 4
