@@ -4,7 +4,6 @@ then start the batch runner process (pipelines-and-batches.md §4.1–4.2, §4.7
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 from guild.batch import optimizers, space, trials as trials_mod
@@ -36,7 +35,7 @@ def _encode_search_flags(opdef, flags: dict[str, Any], user_flags: dict[str, Any
 
     result = dict(flags)
     for name, fd in (opdef.flags or {}).items():
-        if name in user_flags:
+        if name in user_flags or not fd:
             continue
         if fd.get("choices"):
             result[name] = [c.get("value") if isinstance(c, dict) else c for c in fd["choices"]]

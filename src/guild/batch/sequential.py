@@ -67,9 +67,10 @@ def run(batch: Run, proto: Run, opt: Optimizer, flags: dict[str, Any], max_trial
     py_rng = random.Random(seed)
     np_rng = None
     succeeded = 0
+    seen: dict[str, float | None] = {}  # objective by run id: completed runs do not change
     for i in range(max_trials):
         prev = find_prev()
-        usable = _observations(prev, dims, objective)
+        usable = _observations(prev, dims, objective, seen)
         if i < min(random_starts, max_trials):
             log.info(f"Random start for optimization ({succeeded + 1} of {random_starts})")
             point = space.random_point(dims, py_rng)
@@ -106,14 +107,17 @@ def _int_flag(val: Any, default: int) -> int:
         return default
 
 
-def _observations(prev: list[Run], dims: list[space.Dimension], objective: Objective):
+def _observations(prev: list[Run], dims: list[space.Dimension], objective: Objective,
+                  seen: dict[str, float | None]):
     """(points, ys) of the previous runs that have every dimension value and the objective."""
     xs, ys = [], []
     for run in prev:
         flags = run.get("flags") or {}
         if not all(d.name in flags and d.contains(flags[d.name]) for d in dims):
             continue
-        y = objective.value(run)
+        if run.id not in seen:
+            seen[run.id] = objective.value(run)
+        y = seen[run.id]
         if y is None:
             continue
         xs.append([flags[d.name] for d in dims])
