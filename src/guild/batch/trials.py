@@ -44,8 +44,8 @@ def sample_trials(trials: list[dict[str, Any]], max_trials: int | None, seed: in
     """At most `max_trials` trials, chosen as Guild does, kept in their order (§4.4)."""
     if max_trials is None or len(trials) <= max_trials:
         return trials
-    random.seed(seed)
-    chosen = sorted(random.sample(range(len(trials)), max_trials))
+    # Same draws as Guild's `random.seed(seed); random.sample(...)`, without the global state.
+    chosen = sorted(random.Random(seed).sample(range(len(trials)), max_trials))
     return [trials[i] for i in chosen]
 
 
@@ -54,8 +54,9 @@ def file_grid_trials(flags: dict[str, Any], user_flags: dict[str, Any], file_tri
     """Batch-file trials: proto flags, overridden by each row, overridden by user flags, each
     grid-expanded (§4.5)."""
     result: list[dict[str, Any]] = []
+    rng = random.Random(seed)  # one chain for the flag functions of every row
     for row in file_trials:
-        result.extend(grid_trials({**flags, **row, **user_flags}, None, seed))
+        result.extend(grid_trials({**flags, **row, **user_flags}, None, seed, rng))
     return sample_trials(result, max_trials, seed)
 
 
