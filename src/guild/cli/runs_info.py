@@ -8,6 +8,7 @@ from typing import Any
 
 from guild.cli import runsel
 from guild.cli.args import Command, Opt
+from guild.flags.encode import encode_flag_value
 
 COMMAND = Command(
     "runs info",
@@ -221,14 +222,14 @@ def _list_item(item) -> str:
             else:
                 lines.append(f"    {k}: {text}\n")
         return "".join(lines)
-    return f"  - {encode(item)}\n"
+    return f"  - {encode_flag_value(item)}\n"
 
 
 def _dict_entry(key, val) -> str:
     if isinstance(val, _Scalar):
         return f"  {key}: {val}\n"
     if isinstance(val, list):
-        return f"  {key}:\n" + "".join(f"    - {encode(item)}\n" for item in val)
+        return f"  {key}:\n" + "".join(f"    - {encode_flag_value(item)}\n" for item in val)
     if isinstance(val, dict):
         if val and all(isinstance(v, _Scalar) for v in val.values()):
             return f"  {key}:\n" + "".join(f"    {k}: {v}\n" for k, v in val.items())
@@ -236,7 +237,7 @@ def _dict_entry(key, val) -> str:
 
         block = yamlutil.dump(val).rstrip("\n") if val else ""
         return f"  {key}:\n" + "".join(f"    {ln}\n" for ln in block.split("\n") if block)
-    return f"  {key}: {encode(val)}\n"
+    return f"  {key}: {encode_flag_value(val)}\n"
 
 
 def _natural_items(d: dict):
@@ -247,28 +248,6 @@ def _natural_key(s: str) -> list:
     parts: list = re.split(r"(\d+)", s)
     parts[1::2] = [int(p) for p in parts[1::2]]
     return parts
-
-
-def encode(val) -> str:
-    """A flag value as `runs info` shows it (runs.md §4.3 without float truncation)."""
-    if val is True:
-        return "yes"
-    if val is False:
-        return "no"
-    if val is None:
-        return "null"
-    if isinstance(val, list):
-        return "[" + ", ".join(_list_member(v) for v in val) + "]"
-    if isinstance(val, dict):
-        return "{" + ", ".join(f"{k}: {encode(val[k])}" for k in sorted(val, key=str)) + "}"
-    from guild.util import yamlutil
-
-    return yamlutil.dump_flow(val)
-
-
-def _list_member(val) -> str:
-    text = encode(val)
-    return repr(val) if isinstance(val, str) and "," in text else text
 
 
 def _json_ready(val):

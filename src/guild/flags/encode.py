@@ -4,12 +4,12 @@ for argv and env (§3.4) including `${name}` command references (§2.1)."""
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
 from guild.errors import GuildError
 from guild.flags.decode import split_function
+from guild.util import yamlutil
 
 _BOOL_WORDS = frozenset(
     "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF".split()
@@ -38,7 +38,7 @@ def encode_flag_value(v: Any) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, float):
-        return _encode_float(v)
+        return yamlutil.float_text(v)
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_encode_list_item(x) for x in v) + "]"
     if isinstance(v, dict):
@@ -60,20 +60,7 @@ def _encode_str(s: str, quote_yn: bool = False) -> str:
     return _yaml_flow(s)
 
 
-def _encode_float(f: float) -> str:
-    if math.isnan(f):
-        return ".nan"
-    if math.isinf(f):
-        return ".inf" if f > 0 else "-.inf"
-    text = repr(f)
-    if "e" in text and "." not in text:
-        text = text.replace("e", ".0e", 1)
-    return text
-
-
 def _yaml_flow(v: Any) -> str:
-    from guild.util import yamlutil
-
     try:
         return yamlutil.dump_flow(v)
     except Exception:  # a value PyYAML cannot represent (e.g. a custom object)
@@ -255,7 +242,7 @@ def yaml_flow_value(v: Any) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, float):
-        return _encode_float(v)
+        return yamlutil.float_text(v)
     return _yaml_flow(v)
 
 

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from guild.scalars import colspec
 from guild.scalars.events import find_sources
 from guild.scalars.summary import ScalarSummary, run_attributes, run_scalars
-from guild.util import clock
+from guild.util import clock, yamlutil
 
 CORE_COLS = ".run,.operation,.started,.time,.status,.label"
 _CORE_ATTR_NAMES = {"id", "run", "operation", "from", "op", "op_model", "short_id", "sourcecode",
@@ -347,19 +347,8 @@ def format_cell(val: Any) -> str:
     if val is False:
         return "no"
     if isinstance(val, float):
-        return re.sub(r"\.(\d{6})\d+", r".\1", _yaml_float(val))
+        return re.sub(r"\.(\d{6})\d+", r".\1", yamlutil.float_text(val))
     return str(val)
-
-
-def _yaml_float(val: float) -> str:
-    if val != val:
-        return ".nan"
-    if val in (float("inf"), float("-inf")):
-        return ".inf" if val > 0 else "-.inf"
-    text = repr(val).lower()
-    if "." not in text and "e" in text:
-        text = text.replace("e", ".0e", 1)
-    return text
 
 
 def formatted_rows(table: Table, marked: Callable[[Any], bool]) -> list[list[str]]:

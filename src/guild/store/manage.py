@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from guild.errors import GuildError, RunError
 from guild.store import home as home_mod
-from guild.store.run import Run
+from guild.store.run import Run, pid_alive
 from guild.util import log
 
 NOCOPY_MARKER = ".guild-nocopy"
@@ -389,30 +389,6 @@ def _wait_gone(pids: list[int], timeout: float) -> list[int]:
         time.sleep(0.05)
         alive = [p for p in alive if pid_alive(p)]
     return alive
-
-
-def pid_alive(pid: int) -> bool:
-    """True if process `pid` exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except FileNotFoundError:
-        return False
-    except OSError:
-        return _kill0(pid)
-    # The state letter follows the parenthesised command name, which may itself hold ')'.
-    state = stat[stat.rfind(b")") + 2:stat.rfind(b")") + 3]
-    return state not in (b"Z", b"X")
-
-
-def _kill0(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def process_children(pid: int) -> list[int]:

@@ -150,11 +150,7 @@ class Run:
                 return "completed"
             return "terminated" if exit_status < 0 else "error"
         pid = self.pid
-        if pid is not None and os.path.exists(f"/proc/{pid}"):
-            return "running"
-        if pid is not None and not os.path.exists("/proc"):
-            return "running" if _pid_alive(pid) else "error"
-        return "error"
+        return "running" if pid is not None and pid_alive(pid) else "error"
 
     @property
     def timestamp(self) -> int | None:
@@ -232,7 +228,21 @@ def _is_plain_string(text: bytes) -> bool:
     return b": " not in text and b" #" not in text and not text.endswith(b":")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True if process `pid` exists and is not a zombie (read from /proc where there is one)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return _kill0(pid)
+    # The state letter follows the parenthesised command name, which may itself hold ')'.
+    state = stat[stat.rfind(b")") + 2:stat.rfind(b")") + 3]
+    return state not in (b"Z", b"X")
+
+
+def _kill0(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -205,17 +205,22 @@ def _scalar(val: Any, col: int = 0) -> str:
     if type(val) is int:
         return str(val)
     if type(val) is float:
-        if val != val:
-            return ".nan"
-        if val in (float("inf"), float("-inf")):
-            return ".inf" if val > 0 else "-.inf"
-        text = repr(val).lower()
-        if "." not in text and "e" in text:
-            text = text.replace("e", ".0e", 1)
-        return text
+        return float_text(val)
     if type(val) is str:
         return _str_scalar(val, col)
     raise _Fallback()
+
+
+def float_text(val: float) -> str:
+    """A float as YAML writes it: repr, `.0` before a bare exponent, `.nan`, `.inf`, `-.inf`."""
+    if val != val:
+        return ".nan"
+    if val in (float("inf"), float("-inf")):
+        return ".inf" if val > 0 else "-.inf"
+    text = repr(val).lower()
+    if "." not in text and "e" in text:
+        text = text.replace("e", ".0e", 1)
+    return text
 
 
 def _str_scalar(s: str, col: int) -> str:
