@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable
 
 from guild.engine import environ, facts, opconfig, process
 from guild.engine.options import RunOptions
@@ -37,6 +37,26 @@ def init_run_dir(run_dir: str, run_id: str | None = None) -> Run:
         run.write_attr("initialized", clock.timestamp_us())
     run.set_marker("PENDING")
     run.set_marker("STAGED", False)
+    return run
+
+
+def create_run(run_dir: str, plan: RunPlan, opts: RunOptions,
+               populate: Callable[[Run], None] | None = None) -> Run:
+    """A new run dir with its init attrs, source code (`populate`, default: copied from the
+    project) and resolved deps. A failure leaves it as an `error` run, not `pending`."""
+    seed = opts.random_seed if opts.random_seed is not None else new_random_seed()
+    run = init_run_dir(run_dir)
+    try:
+        write_init_attrs(run, plan, opts, new=True, random_seed=seed)
+        if populate is None:
+            copy_sourcecode(run, plan)
+        else:
+            populate(run)
+        resolve_deps(run, plan, opts, for_stage=opts.stage)
+    except BaseException:
+        run.set_marker("PENDING", False)
+        raise
+    finish_init(run)
     return run
 
 

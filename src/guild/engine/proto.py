@@ -8,7 +8,6 @@ import shutil
 
 from guild.engine import lifecycle, restart
 from guild.engine.options import RunOptions
-from guild.store import home as home_mod
 from guild.store.run import Run
 
 _COPIED_ATTRS = ("sourcecode_digest", "vcs_commit", "host", "user", "platform", "plugins", "pip_freeze")
@@ -22,31 +21,17 @@ def run_proto(opts: RunOptions, confirm=None, *, extra_env: dict[str, str] | Non
     text = run_mod.prompt_text("run", plan.op_desc, plan.flags, plan.flagdefs)
     if not run_mod.confirm_or_exit(opts, confirm, text):
         return 0
-    run_dir = os.path.abspath(opts.run_dir) if opts.run_dir else os.path.join(
-        home_mod.runs_dir(), lifecycle.new_run_id()
-    )
-    run = lifecycle.init_run_dir(run_dir)
-    try:
-        seed = opts.random_seed if opts.random_seed is not None else lifecycle.new_random_seed()
-        lifecycle.write_init_attrs(run, plan, opts, new=True, random_seed=seed)
+
+    def populate(run: Run) -> None:
         if opts.force_sourcecode and plan.opdef is not None:
             lifecycle.copy_sourcecode(run, plan)
-        else:
-            _copy_source_files(source, run)
-            for name in _COPIED_ATTRS:
-                if source.has_attr(name):
-                    run.write_attr(name, source.get(name))
-        lifecycle.resolve_deps(run, plan, opts, for_stage=opts.stage)
-    except BaseException:
-        run.set_marker("PENDING", False)
-        raise
-    lifecycle.finish_init(run)
-    cmd_dir = os.getcwd()
-    if opts.stage:
-        lifecycle.stage(run, plan, opts, cmd_dir)
-        run_mod._print_staged(run, plan, opts)
-        return 0
-    return run_mod.start_run(run, plan, opts, cmd_dir, extra_env)
+            return
+        _copy_source_files(source, run)
+        for name in _COPIED_ATTRS:
+            if source.has_attr(name):
+                run.write_attr(name, source.get(name))
+
+    return run_mod.create_and_start(plan, opts, extra_env=extra_env, populate=populate)
 
 
 def _copy_source_files(source: Run, run: Run) -> None:

@@ -193,25 +193,16 @@ def _subject(plan: plan_mod.RunPlan) -> str:
 
 
 def create_and_start(plan: plan_mod.RunPlan, opts: RunOptions, *, extra_env: dict[str, str] | None = None,
-                     run_dir: str | None = None) -> int:
-    """Create a new run dir for `plan` and run (or stage) it."""
-    run_dir = run_dir or opts.run_dir
-    if run_dir:
-        run_dir = os.path.abspath(run_dir)
+                     populate: Callable[[Run], None] | None = None) -> int:
+    """Create a new run dir for `plan` and run (or stage) it. `populate` fills in its source code
+    (default: copy it from the project)."""
+    if opts.run_dir:
+        run_dir = os.path.abspath(opts.run_dir)
         if not opts.stage and os.environ.get("NO_WARN_RUNDIR") != "1":
             sys.stderr.write(f"Run directory is '{run_dir}' (results will not be visible to Guild)\n")
     else:
         run_dir = os.path.join(home_mod.runs_dir(), lifecycle.new_run_id())
-    seed = opts.random_seed if opts.random_seed is not None else lifecycle.new_random_seed()
-    run = lifecycle.init_run_dir(run_dir)
-    try:
-        lifecycle.write_init_attrs(run, plan, opts, new=True, random_seed=seed)
-        lifecycle.copy_sourcecode(run, plan)
-        lifecycle.resolve_deps(run, plan, opts, for_stage=opts.stage)
-    except BaseException:
-        run.set_marker("PENDING", False)
-        raise
-    lifecycle.finish_init(run)
+    run = lifecycle.create_run(run_dir, plan, opts, populate)
     cmd_dir = os.getcwd()
     if opts.stage:
         lifecycle.stage(run, plan, opts, cmd_dir)
