@@ -214,3 +214,15 @@ def test_restarted_batch_uses_its_earlier_trials(genv):
         "INFO: [guild] Found 3 previous trial(s) for use in optimization",
     ]
     assert len([n for n in os.listdir(batch.path) if n != ".guild"]) == 4
+
+
+def test_prev_trials_sourcecode_needs_a_digest(genv):
+    genv.write("loss.py", LOSS)
+    genv.write("guild.yml", "train:\n  main: loss\n  sourcecode: no\n  flags:\n    x: 0.5\n")
+    r = genv.run("run", "train", "x=[0.0:1.0]", "-o", "gp", "-m", "2", "-y")
+    assert r.rc == 1
+    batch = batch_of(genv)
+    assert r.err.splitlines()[-1] == (
+        f"ERROR: [guild] Cannot find runs for batch proto in {batch.batch_proto.path}: missing sourcecode digest"
+    )
+    assert batch.status == "error"
