@@ -3,6 +3,7 @@ objectives, optimizer choice and flags (pipelines-and-batches.md §5.1, §5.4)."
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 
@@ -11,7 +12,7 @@ import pytest
 from guild.scalars.summary import run_scalars
 from guild.store.run import Run, iter_runs
 
-pytest.importorskip("sklearn")
+needs_hpo = pytest.mark.skipif(importlib.util.find_spec("sklearn") is None, reason="needs the hpo extra")
 
 TRIAL_RE = re.compile(r"^INFO: \[guild\] Running trial ([0-9a-f]{32}): (\S+) \((.*)\)$", re.M)
 
@@ -62,6 +63,7 @@ def batch_of(genv) -> Run:
     return batch
 
 
+@needs_hpo
 @pytest.mark.parametrize("algorithm", ["gp", "forest", "gbrt"])
 def test_optimizer_finds_minimum(genv, algorithm):
     genv.write("loss.py", LOSS)
@@ -86,6 +88,7 @@ def test_optimizer_finds_minimum(genv, algorithm):
     assert batch.get("max_trials") == 15
 
 
+@needs_hpo
 def test_gp_batch_label_and_listing(genv):
     genv.write("loss.py", LOSS)
     r = genv.run("run", "loss.py", "x=[0.0:1.0]", "-o", "gp", "-m", "1", "-y")
@@ -97,6 +100,7 @@ def test_gp_batch_label_and_listing(genv):
     ]
 
 
+@needs_hpo
 def test_same_seed_same_trials(genv):
     genv.write("loss.py", LOSS)
     args = ("run", "loss.py", "x=[0.0:1.0]", "-o", "forest", "-m", "5", "--random-seed", "4",
@@ -106,6 +110,7 @@ def test_same_seed_same_trials(genv):
     assert len(first) == 5 and first == second
 
 
+@needs_hpo
 def test_maximize_and_configured_optimizer(genv):
     genv.write("loss.py", ACC)
     genv.write("guild.yml", GUILD_YML)
@@ -122,6 +127,7 @@ def test_maximize_and_configured_optimizer(genv):
     assert all(0.0 <= run.get("flags")["x"] <= 1.0 for run in runs)
 
 
+@needs_hpo
 def test_default_optimizer_choice(genv):
     genv.write("loss.py", LOSS)
     genv.write("guild.yml", GUILD_YML)
@@ -137,6 +143,7 @@ def test_default_optimizer_choice(genv):
     assert batch_of(genv).opref.op_name == "forest"
 
 
+@needs_hpo
 def test_objective_missing_and_prev_trials_batch(genv):
     genv.write("loss.py", LOSS)
     r = genv.run("run", "loss.py", "x=[0.0:1.0]", "-o", "gbrt", "-m", "3", "--minimize", "nope",
@@ -150,6 +157,7 @@ def test_objective_missing_and_prev_trials_batch(genv):
     ]
 
 
+@needs_hpo
 def test_invalid_objective(genv):
     genv.write("loss.py", LOSS)
     r = genv.run("run", "loss.py", "x=[0.0:1.0]", "-o", "gp", "--minimize", "loss,acc", "-y")
@@ -168,6 +176,7 @@ def test_unsupported_previews_and_staging(genv):
     assert (r.rc, r.err.strip()) == (1, "guild: operation 'skopt:gbrt' does not support --stage-trials")
 
 
+@needs_hpo
 def test_prompt(genv):
     genv.write("loss.py", LOSS)
     r = genv.run("run", "loss.py", "x=[0.0:1.0]", "-o", "forest", "-m", "3", "--maximize", "acc", input="n\n")
@@ -201,6 +210,7 @@ def test_project_op_as_optimizer(genv):
     assert genv.run("runs", "-s").out.split() == ["[1]", "say+tune", "completed", "n=3"]
 
 
+@needs_hpo
 def test_restarted_batch_uses_its_earlier_trials(genv):
     genv.write("loss.py", LOSS)
     r = genv.run("run", "loss.py", "x=[0.0:1.0]", "-o", "gbrt", "-m", "2", "-Fo", "random-starts=1",
@@ -216,6 +226,7 @@ def test_restarted_batch_uses_its_earlier_trials(genv):
     assert len([n for n in os.listdir(batch.path) if n != ".guild"]) == 4
 
 
+@needs_hpo
 def test_prev_trials_sourcecode_needs_a_digest(genv):
     genv.write("loss.py", LOSS)
     genv.write("guild.yml", "train:\n  main: loss\n  sourcecode: no\n  flags:\n    x: 0.5\n")
