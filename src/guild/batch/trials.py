@@ -129,6 +129,7 @@ def _csv_trials(text: str) -> list[dict[str, Any]]:
     return [
         {name: decode.decode_flag_value(cell) for name, cell in zip(header, row)}
         for row in rows[1:]
+        if row
     ]
 
 

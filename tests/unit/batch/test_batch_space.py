@@ -98,3 +98,11 @@ def test_suggest_moves_toward_the_minimum(algorithm):
     assert c == "a"
     assert abs(x - 0.3) < 0.15
     assert isinstance(x, float)
+
+
+def test_csv_trials_decode_cells_and_skip_blank_rows(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.csv").write_text("x,msg,ok\n1,hello there,yes\n\n2.5,'1'\n")
+    assert trials.read_batch_files(["t.csv"]) == [
+        {"x": 1, "msg": "hello there", "ok": True}, {"x": 2.5, "msg": "1"},
+    ]
