@@ -96,11 +96,11 @@ def opref_for(opdef) -> OpRef:
 
 
 def _md5(path: str) -> str:
-    import hashlib
+    from guild.util import hashing
 
     try:
         with open(path, "rb") as f:
-            return hashlib.md5(f.read()).hexdigest()
+            return hashing.md5(f.read()).hexdigest()
     except OSError:
         return "unknown"
 

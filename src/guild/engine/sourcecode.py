@@ -488,10 +488,10 @@ def copy_sourcecode(plan: CopyPlan, run_dir: str) -> list[str]:
 
 def _copy_file(src: str, dst: str) -> str:
     """Copy `src` to `dst` (content and mode) and return the content's SHA-1 hex."""
-    import hashlib
+    from guild.util import hashing
 
     os.makedirs(os.path.dirname(dst), exist_ok=True)
-    sha1 = hashlib.sha1()
+    sha1 = hashing.sha1()
     with open(src, "rb") as fin, open(dst, "wb") as fout:
         while True:
             chunk = fin.read(1 << 20)
@@ -508,9 +508,9 @@ def sourcecode_digest(run_dir: str, run_rel_paths: list[str]) -> str | None:
     None when there are no source files."""
     if not run_rel_paths:
         return None
-    import hashlib
+    from guild.util import hashing
 
-    md5 = hashlib.md5()
+    md5 = hashing.md5()
     for rel in sorted(run_rel_paths):
         md5.update(rel.encode("utf-8"))
         md5.update(b"\0")

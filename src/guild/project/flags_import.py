@@ -99,23 +99,23 @@ def _search_dirs(opdef: OpDef) -> list[str]:
 
 def _cached_info(path: str, base_dir: str, module: str, args: list[str], opdef: OpDef,
                  cache_dir: str | None) -> dict | None:
-    import json
+    import marshal
 
     if os.environ.get("NO_IMPORT_FLAGS_CACHE") == "1":
         cache_dir = None
     cache_path = None
     if cache_dir:
-        import hashlib
+        from guild.util import hashing
 
         key = "\0".join([path, *args, opdef.flags_dest or ""])
-        cache_path = os.path.join(cache_dir, hashlib.md5(key.encode()).hexdigest())
+        cache_path = os.path.join(cache_dir, hashing.md5(key.encode()).hexdigest())
         try:
             if os.path.getmtime(path) <= os.path.getmtime(cache_path):
-                with open(cache_path) as f:
-                    cached = json.load(f)
+                with open(cache_path, "rb") as f:
+                    cached = marshal.load(f)
                 if isinstance(cached, dict) and cached.get("dest") and isinstance(cached.get("flags"), dict):
                     return cached
-        except (OSError, ValueError):
+        except (OSError, ValueError, EOFError, TypeError):
             pass
     _log_refreshing()
     info = _discover(path, base_dir, module, args, opdef)
@@ -124,8 +124,8 @@ def _cached_info(path: str, base_dir: str, module: str, args: list[str], opdef: 
             from guild.util.files import write_atomic
 
             os.makedirs(cache_dir, exist_ok=True)
-            write_atomic(cache_path, json.dumps(info))
-        except OSError:
+            write_atomic(cache_path, marshal.dumps(info))
+        except (OSError, ValueError):
             pass
     return info
 

@@ -68,10 +68,10 @@ class Guildfile:
     @property
     def md5(self) -> str:
         if self._md5 is None:
-            import hashlib
+            from guild.util import hashing
 
             with open(self.path, "rb") as f:
-                self._md5 = hashlib.md5(f.read()).hexdigest()
+                self._md5 = hashing.md5(f.read()).hexdigest()
         return self._md5
 
     def default_model(self) -> "ModelDef | None":
@@ -107,6 +107,8 @@ class ModelDef:
         self.plugins = data.get("plugins")
         self.python_requires = data.get("python-requires")
         self.operations: dict[str, OpDef] = {}
+        # Dirs of the guild files defining the model and the models/configs it extends, in order.
+        self.source_dirs: list[str] = [guildfile.dir]
 
     def default_operation(self) -> OpDef | None:
         for op in self.operations.values():
@@ -248,6 +250,8 @@ class _Loader:
         resources = self._apply_includes(data.get("resources") or {}, "resources", src)
         data["resources"] = {k: _normalize_resource(v, src) for k, v in resources.items()}
         model = ModelDef(item.name, gf, data)
+        for name in self._mro(item.name, src, []):
+            model.source_dirs.append(os.path.dirname(self.by_name[name].src))
         opdefs: dict[str, OpDef] = {}
         for name in sorted(ops):
             op = normalize_op_data(name, ops[name], src)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from typing import Any, Iterator
 
 from guild.store.opref import OpRef
@@ -174,6 +173,8 @@ class Run:
                 yield os.path.relpath(os.path.join(root, name), self.path)
 
     def delete(self) -> None:
+        import shutil
+
         shutil.rmtree(self.path)
 
 

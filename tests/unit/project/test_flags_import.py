@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import re
 import textwrap
@@ -280,13 +280,13 @@ def test_second_import_reads_the_cache(tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().err == "Refreshing flags...\n"
     [name] = cache_files(cache)
     path = os.path.join(cache, name)
-    with open(path) as f:
-        data = json.load(f)
+    with open(path, "rb") as f:
+        data = marshal.load(f)
     assert data["dest"] == "args" and data["flags"]["lr"]["default"] == 0.1
     # Prove the second import reads the file: change what it holds.
     data["flags"]["lr"]["default"] = 0.5
-    with open(path, "w") as f:
-        json.dump(data, f)
+    with open(path, "wb") as f:
+        marshal.dump(data, f)
     op = resolve_opspec("train", str(tmp_path))
     monkeypatch.setattr(fi, "_refreshed", False)
     import_flags(op, cache)
