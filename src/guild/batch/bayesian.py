@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
 
 from guild.batch.space import Dimension
 from guild.errors import GuildError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 N_RANDOM_CANDIDATES = 4000
 N_LOCAL_CANDIDATES = 1000

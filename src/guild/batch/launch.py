@@ -4,7 +4,6 @@ then start the batch runner process (pipelines-and-batches.md §4.1–4.2, §4.7
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from guild.batch import optimizers, space, trials as trials_mod
 from guild.batch.optimizers import Optimizer
@@ -14,6 +13,10 @@ from guild.errors import GuildError
 from guild.store import home as home_mod
 from guild.store.opref import OpRef
 from guild.store.run import Run
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 GUILD_VERSION = "0.9.1"
 

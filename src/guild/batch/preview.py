@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from guild.batch.optimizers import Optimizer
 from guild.errors import GuildError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 
 def print_or_save(opts, opt: Optimizer, flags: dict[str, Any], file_trials: list[dict[str, Any]],

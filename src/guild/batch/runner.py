@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from guild.batch import optimizers, trials as trials_mod
 from guild.engine.options import RunOptions
@@ -14,6 +13,10 @@ from guild.errors import GuildError
 from guild.store import home as home_mod
 from guild.store.run import Run
 from guild.util import log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 
 def main() -> None:

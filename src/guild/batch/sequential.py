@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import os
 import random
-from typing import Any, Callable
 
 from guild.batch import space, trials as trials_mod
 from guild.batch.optimizers import Optimizer
 from guild.errors import GuildError
 from guild.store.run import Run
 from guild.util import log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any, Callable
 
 
 class Objective:

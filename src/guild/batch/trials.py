@@ -7,11 +7,14 @@ import itertools
 import os
 import random
 import shutil
-from typing import Any
 
 from guild.batch import space
 from guild.errors import GuildError
 from guild.store.run import Run
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 
 def flags_desc(flags: dict[str, Any]) -> str:

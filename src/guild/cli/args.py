@@ -6,9 +6,11 @@ options are supported through `Opt(kind="status")`."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 from guild.errors import GuildError, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any, Callable
 
 # Plain classes, not dataclasses: importing `dataclasses` (and `inspect` with it) costs more
 # start-up time than every command's parsing together.

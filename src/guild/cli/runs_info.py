@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any
 
 from guild.cli import runsel
 from guild.cli.args import Command, Opt
 from guild.flags.encode import encode_flag_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 COMMAND = Command(
     "runs info",

@@ -1,23 +1,27 @@
 """Operation dependencies (`requires:`): the engine's entry points (dependencies.md).
 
 - `dependency_flagdefs(opdef)`: flags that sources add to an op (§5.4, §6.2).
-- `saved_deps(opdef, flags)`: the op config `deps` list (§9), what restarts and trials resolve.
+- `saved_deps(opdef, flags, additional)`: the op config `deps` list (§9), what restarts and trials
+  resolve; `flags_extra(opdef)`: the op config `flags-extra` of dependency flags.
 - `resolve_flag_runs(opdef, flags)`: the flag pass choosing upstream runs (§6.3).
 - `resolve(run, plan, opts, for_stage)`: resolve into the run dir and write the `deps` attr (§4).
-- `sourcecode_excludes(opdef)`: project files that are dependencies, not source code (§4.6).
+- `sourcecode_excludes(opdef, saved)`: project files that are dependencies, not source code (§4.6).
 - `help_op_dependencies(opdef)`: rows of the `--help-op` `Dependencies:` section (§2.6).
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from guild.engine import deps_model
 from guild.engine.deps_files import PlaceError, ResolveError
 from guild.engine.deps_model import Resource, Source
 from guild.errors import GuildError
 from guild.util import log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 FLAG_PASS_STATUSES = ("completed", "running", "terminated", "staged")
 
@@ -27,10 +31,22 @@ def dependency_flagdefs(opdef) -> dict[str, dict]:
     return deps_model.dependency_flagdefs(opdef)
 
 
-def saved_deps(opdef, flags: dict[str, Any]) -> list[dict]:
-    """The op's dependencies as saved in the `op` attr (`deps` key). Raises GuildError for
-    invalid `requires` items."""
-    return [deps_model.saved_form(res, flags) for res in deps_model.op_resources(opdef, flags)]
+def saved_deps(opdef, flags: dict[str, Any], additional: list[str] | None = None) -> list[dict]:
+    """The op's dependencies as saved in the `op` attr (`deps` key), `-D` paths last with
+    location `.` (§9, §10). Raises GuildError for invalid `requires` items."""
+    resources = deps_model.op_resources(opdef, flags) if opdef is not None else []
+    resources += [deps_model.additional_resource(path) for path in additional or []]
+    return [deps_model.saved_form(res, flags) for res in resources]
+
+
+def flags_extra(opdef) -> dict[str, dict]:
+    """The op config `flags-extra` entries of the flags sources add: `{flag: {name: <source>}}`."""
+    return {
+        flag_name: {"name": source.name}
+        for res in deps_model.op_resources(opdef, strict=False)
+        for source in res.sources
+        if (flag_name := source.flag_name())
+    }
 
 
 def resolve_flag_runs(opdef, flags: dict[str, Any]) -> None:
@@ -85,14 +101,19 @@ def _with_requires(opdef, requires: list):
     return clone
 
 
-def sourcecode_excludes(opdef) -> list[str]:
-    """Project-relative paths of `file`/`config` sources naming a file exactly (§4.6)."""
+def sourcecode_excludes(opdef, saved: list | None = None) -> list[str]:
+    """Project-relative paths of `file`/`config` sources naming a file exactly (§4.6). `saved`
+    is the op config `deps` list (with `-D` paths); without it the op's `requires` are used."""
+    if saved:
+        resources = [deps_model.from_saved(d) for d in saved if isinstance(d, dict)]
+    else:
+        resources = deps_model.op_resources(opdef, strict=False)
     out = []
-    for res in deps_model.op_resources(opdef, strict=False):
+    for res in resources:
         for source in res.sources:
             if source.type not in ("file", "config") or "${" in source.value:
                 continue
-            path = os.path.normpath(os.path.join(res.location, source.value))
+            path = os.path.abspath(os.path.join(res.location, source.value))
             if os.path.isfile(path):
                 rel = os.path.relpath(path, opdef.project_dir)
                 if not rel.startswith(".."):
@@ -111,7 +132,7 @@ def resolve(run, plan, opts, for_stage: bool = False) -> None:
     from guild.engine.deps_sources import Context
 
     cwd = os.getcwd()
-    resources = _plan_resources(plan, opts, cwd)
+    resources = _plan_resources(plan, opts)
     flagdefs = dict(plan.flagdefs or {})
     for name, fd in ((plan.op_config.get("op-cmd") or {}).get("cmd-flags") or {}).items():
         flagdefs.setdefault(name, fd)
@@ -129,15 +150,26 @@ def resolve(run, plan, opts, for_stage: bool = False) -> None:
     run.write_attr("deps", deps)
 
 
-def _plan_resources(plan, opts, cwd: str) -> list[Resource]:
+def _plan_resources(plan, opts) -> list[Resource]:
+    """The op config's dependencies, then one per `-D` path in `opts` (its saved form when the op
+    config has one: restarts and trials repeat the run's `-D` options from `run_params`)."""
     saved = (plan.op_config or {}).get("deps")
     if saved and all(isinstance(d, dict) and "location" in d for d in saved):
         resources = [deps_model.from_saved(d) for d in saved]
+        if plan.opdef is not None:  # the saved form has no lookup dirs of extended models
+            dirs = deps_model.model_dirs(plan.opdef)
+            for res in resources:
+                if res.location == plan.opdef.project_dir:
+                    res.parent_locations = dirs
     elif plan.opdef is not None:
         resources = deps_model.op_resources(plan.opdef, plan.flags)
     else:
         resources = []
-    return resources + [deps_model.additional_resource(p, cwd) for p in opts.additional_deps or []]
+    additional = {res.name: res for res in resources if res.location == deps_model.ADDITIONAL_LOCATION}
+    resources = [res for res in resources if res.location != deps_model.ADDITIONAL_LOCATION]
+    return resources + [
+        additional.get(path) or deps_model.additional_resource(path) for path in opts.additional_deps or []
+    ]
 
 
 def _resolve_resource(res: Resource, res_deps: dict, run, ctx, for_stage: bool) -> None:

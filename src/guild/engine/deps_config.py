@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from guild.engine.deps_files import ResolveError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 
 def config_format(path: str) -> str:

@@ -5,9 +5,12 @@ the resource cache, and placing resolved paths into a run dir as links or copies
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from guild.util import log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 
 class ResolveError(Exception):

@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from guild.errors import GuildError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 SOURCE_TYPES = ("config", "file", "module", "url", "operation")
 _SOURCE_ATTRS = frozenset(SOURCE_TYPES) | {
@@ -22,6 +25,7 @@ _SOURCE_ATTRS = frozenset(SOURCE_TYPES) | {
 _TERM = r"[a-zA-Z0-9_\-\.]+"
 _RESOURCE_REF = re.compile(rf"(?:({_TERM})/)?(?:({_TERM}):)?({_TERM})$")
 _FILE_FLAG_TYPES = ("string", "path", "existing-path")
+ADDITIONAL_LOCATION = "."  # the saved location of `-D` paths: the current directory (§9, §10)
 
 
 class DepDefError(GuildError):
@@ -93,10 +97,15 @@ class Resource:
     sources: list[Source]
     location: str
     config: dict = field(default_factory=dict)
+    parent_locations: list[str] = field(default_factory=list)  # dirs of models it extends (§4.1)
 
     @property
     def raw_name(self) -> Any:
         return self.data.get("name")
+
+    def locations(self) -> list[str]:
+        """Where relative `file`/`config` paths are looked up, in order (§4.1)."""
+        return list(dict.fromkeys([self.location, *self.parent_locations]))
 
     def get(self, key: str, default: Any = None) -> Any:
         val = self.data.get(key)
@@ -148,13 +157,26 @@ class _Context:
     def model_resources(self, model_name: str) -> dict | None:
         if model_name == (self.opdef.model_name or ""):
             return self.opdef.resources or {}
+        model = self._model(model_name)
+        return None if model is None else (model.resources or {})
+
+    def model_dirs(self, model_name: str | None = None) -> list[str]:
+        """The dirs of the guild files of the model and of the models it extends (§4.1)."""
+        model = self._model((self.opdef.model_name or "") if model_name is None else model_name)
+        return list(model.source_dirs) if model is not None else []
+
+    def _model(self, model_name: str):
         path = self.opdef.guildfile_path
-        if not path:
+        if not path or not os.path.isfile(path):
             return None
         from guild.project.guildfile import load_guildfile
 
-        model = load_guildfile(path).get_model(model_name)
-        return None if model is None else (model.resources or {})
+        return load_guildfile(path).get_model(model_name)
+
+
+def model_dirs(opdef) -> list[str]:
+    """The dirs of the guild files of the op's model and of the models it extends (§4.1)."""
+    return _Context(opdef).model_dirs()
 
 
 def op_resources(opdef, flags: dict[str, Any] | None = None, *, strict: bool = True) -> list[Resource]:
@@ -189,9 +211,10 @@ def _item_resource(item: Any, ctx: _Context, flags: dict[str, Any]) -> Resource 
         data = dict(item)
         sources = _guildfile_checked(lambda: parse_sources(data, inline), ctx)
         name = str(data.get("name") or ",".join(s.name for s in sources))
-        return Resource(name, data, sources, ctx.location)
+        return Resource(name, data, sources, ctx.location, parent_locations=ctx.model_dirs())
     source = _guildfile_checked(lambda: parse_source(item, inline), ctx)
-    return Resource(source.name, {"sources": [dict(item)]}, [source], ctx.location)
+    return Resource(source.name, {"sources": [dict(item)]}, [source], ctx.location,
+                    parent_locations=ctx.model_dirs())
 
 
 def _guildfile_checked(parse, ctx: _Context):
@@ -227,7 +250,7 @@ def _named_resource(spec: str, ctx: _Context, flags: dict[str, Any]) -> Resource
     data = {"sources": data} if isinstance(data, list) else dict(data)
     label = f"{model_name if model_name is not None else ctx.model_label}:{name}"
     sources = _guildfile_checked(lambda: parse_sources(data, label), ctx)
-    return Resource(name, data, sources, ctx.location)
+    return Resource(name, data, sources, ctx.location, parent_locations=ctx.model_dirs(model_name))
 
 
 def _flags_dest_resource(opdef, resources: list[Resource]) -> Resource | None:
@@ -249,10 +272,10 @@ def _flags_dest_resource(opdef, resources: list[Resource]) -> Resource | None:
     return Resource(source.name, {"sources": [data]}, [source], opdef.project_dir)
 
 
-def additional_resource(path: str, cwd: str) -> Resource:
-    """A `-D PATH` dependency (§10)."""
+def additional_resource(path: str) -> Resource:
+    """A `-D PATH` dependency (§10), located in the current directory."""
     data = {"file": path, "target-type": "link"}
-    return Resource(path, {"sources": [data]}, [Source(data, "file", path)], cwd)
+    return Resource(path, {"sources": [data]}, [Source(data, "file", path)], ADDITIONAL_LOCATION)
 
 
 # --- saved form (op config `deps`) ---------------------------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
 
 from guild.engine.deps_files import (
     ResolveError,
@@ -20,6 +19,10 @@ from guild.engine.deps_files import (
 )
 from guild.engine.deps_model import Resource, Source, UndefinedRef, expand_refs
 from guild.util import log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 RUN_STATUSES = ("completed", "running", "terminated")
 RUN_ID_LEN = 32
@@ -106,15 +109,11 @@ def _resolve_file(source: Source, res: Resource, ctx: Context) -> Resolved:
 
 
 def find_file(rel: str, res: Resource) -> str:
-    for location in _locations(res):
+    for location in res.locations():
         path = os.path.join(location, os.path.expanduser(rel))
         if os.path.exists(path):
             return os.path.abspath(path)
     raise ResolveError(f"cannot find source file '{rel}'")
-
-
-def _locations(res: Resource) -> list[str]:
-    return [res.location]
 
 
 def _file_unpack_dir(path: str) -> str:

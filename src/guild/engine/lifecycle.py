@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
 
 from guild.engine import environ, facts, opconfig, process
 from guild.engine.options import RunOptions
@@ -12,6 +11,10 @@ from guild.engine.plan import RunPlan
 from guild.store import home as home_mod
 from guild.store.run import Run
 from guild.util import clock, files
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any, Callable
 
 
 def new_run_id() -> str:
@@ -121,7 +124,7 @@ def copy_sourcecode(run: Run, plan: RunPlan) -> None:
     opdef = plan.opdef
     copied: list[str] = []
     if opdef is not None and not plan.is_pipeline and os.environ.get("NO_SOURCECODE") != "1":
-        src_plan = sourcecode.plan_for_opdef(opdef)
+        src_plan = sourcecode.plan_for_opdef(opdef, plan.op_config.get("deps"))
         if src_plan is not None:
             copied = sourcecode.copy_sourcecode(src_plan, run.path)
     run.write_attr("sourcecode_digest", sourcecode.sourcecode_digest(run.path, copied))

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 from guild.engine.plan import RunPlan
 from guild.store.run import Run, sorted_runs
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any, Callable
 
 
 def listed_runs() -> list[Run]:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 FLAG_ARGS_MARKER = "__flag_args__"
 # Per-flag settings kept in `op-cmd.cmd-flags` (only truthy values are saved, as the original did).
@@ -50,6 +53,7 @@ def make_op_config(
     sourcecode_root: str | None = None,
     delete_on_success: bool = False,
     default_flag_arg_skip: bool = False,
+    flags_extra: dict[str, dict] | None = None,
 ) -> dict[str, Any]:
     """The `op` attr value."""
     sourcecode: dict[str, Any] = {"dest": sourcecode_dest}
@@ -67,7 +71,7 @@ def make_op_config(
         "flag-null-labels": {
             n: fd["null-label"] for n, fd in sorted(flagdefs.items()) if fd.get("null-label")
         },
-        "flags-extra": {},
+        "flags-extra": flags_extra or {},
         "label-template": label_template,
         "op-cmd": op_cmd,
         "output-attrs": output_attrs,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy as copy_mod
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 # Every `guild run` option by its run_params name (runs.md §2.4), with its default. Lists are
 # copied per instance. A plain class, not a dataclass: this is on every run's start-up path.

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import shlex
-from typing import Any
 
 from guild.engine import opconfig
 from guild.engine.options import RunOptions
 from guild.errors import GuildError
 from guild.store.opref import OpRef
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 
 class RunPlan:
@@ -170,11 +173,12 @@ def new_plan(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[st
         label_template=template,
         output_scalars=opdef.output_scalars,
         output_attrs=opdef.output_attrs,
-        deps=_saved_deps(opdef, flags),
+        deps=_saved_deps(opdef, flags, opts.additional_deps),
         sourcecode_dest=_sourcecode_dest(opdef),
         sourcecode_root=_sourcecode_root(opdef),
         delete_on_success=opdef.delete_on_success,
         default_flag_arg_skip=opdef.default_flag_arg_skip,
+        flags_extra=_dep_flags_extra(opdef),
     )
     return RunPlan(
         opref=opref_for(opdef),
@@ -195,12 +199,20 @@ def new_plan(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[st
     )
 
 
-def _saved_deps(opdef, flags: dict[str, Any]) -> list:
-    if not opdef.requires and not (opdef.flags_dest or "").startswith("config:"):
+def _saved_deps(opdef, flags: dict[str, Any], additional: list[str]) -> list:
+    if not opdef.requires and not additional and not (opdef.flags_dest or "").startswith("config:"):
         return []
     from guild.engine import deps
 
-    return deps.saved_deps(opdef, flags)
+    return deps.saved_deps(opdef, flags, additional)
+
+
+def _dep_flags_extra(opdef) -> dict:
+    if not opdef.requires:
+        return {}
+    from guild.engine import deps
+
+    return deps.flags_extra(opdef)
 
 
 def _sourcecode_dest(opdef) -> str:

@@ -10,9 +10,12 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any, Callable
 
-LineHandler = Callable[[bytes], None]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any, Callable
+
+    LineHandler = Callable[[bytes], None]
 
 
 class OutputTee:

@@ -4,10 +4,13 @@ with their verified sha256 cached beside them (dependencies.md §7, §13)."""
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from guild.engine.deps_files import ResolveError, file_sha256
 from guild.util import log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 
 def url_cache_dir(url: str) -> str:

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from guild.engine import lifecycle, plan as plan_mod
 from guild.engine.options import RunOptions
 from guild.errors import GuildError
 from guild.store import home as home_mod
 from guild.store.run import Run, is_run_dir, iter_runs, sorted_runs
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 # run_params replaced on restart, only when the new value is truthy (pipelines-and-batches.md §2.1).
 _MERGED_PARAMS = ("force_sourcecode", "gpus", "label", "needed", "tags")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable
 
 from guild.engine import lifecycle, plan as plan_mod
 from guild.engine.options import RunOptions
@@ -13,7 +12,11 @@ from guild.errors import GuildError
 from guild.store import home as home_mod
 from guild.store.run import Run
 
-Confirm = Callable[[str], bool]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any, Callable
+
+    Confirm = Callable[[str], bool]
 
 _INCOMPATIBLE = [
     ("minimize", "maximize"), ("no_gpus", "gpus"), ("optimize", "optimizer"),
@@ -58,9 +61,10 @@ def run(opts: RunOptions, confirm: Confirm | None = None, *, extra_env: dict[str
     cwd = os.getcwd()
     opdef = plan_mod.load_opdef(opts.opspec, cwd)
     if opts.help_op:
+        from guild.engine.deps import help_op_dependencies as dep_rows
         from guild.flags import help_op
 
-        sys.stdout.write(help_op.format_help_op(opdef.full_name, opdef.description, opdef.flags))
+        sys.stdout.write(help_op.format_help_op(opdef.full_name, opdef.description, opdef.flags, dep_rows(opdef)))
         return 0
     user_flags, batch_files = plan_mod.decode_user_flags(opts.flags, opdef.flags)
     flags = resolve_flags(opdef, user_flags, opts, batch_files)

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 from fnmatch import fnmatchcase
-from typing import Any
 
 from guild.util import log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 DEFAULT_MAX_COUNT = 100
@@ -313,8 +316,9 @@ def plan_copy(root: str, rules: SourceRules) -> CopyPlan:
     return CopyPlan(src_root, project_dir, rules.dest, all_rules, walker.selected, walker.skipped)
 
 
-def plan_for_opdef(opdef: Any) -> CopyPlan:
-    """The copy plan for an OpDef (disabled for pipelines)."""
+def plan_for_opdef(opdef: Any, saved_deps: list | None = None) -> CopyPlan:
+    """The copy plan for an OpDef (disabled for pipelines). Dependency files are left out: those
+    of `saved_deps` (the op config's, with `-D` paths) when given, else of the op's `requires`."""
     if opdef.is_pipeline:
         return CopyPlan(opdef.project_dir, opdef.project_dir, ".", [], [], [], disabled=True)
     rules = build_source_rules(
@@ -322,10 +326,10 @@ def plan_for_opdef(opdef: Any) -> CopyPlan:
         src=opdef.guildfile_path or os.path.join(opdef.project_dir, "guild.yml"),
     )
     plan = plan_copy(opdef.project_dir, rules)
-    if opdef.requires:
+    if opdef.requires or saved_deps:
         from guild.engine import deps
 
-        excluded = set(deps.sourcecode_excludes(opdef))
+        excluded = set(deps.sourcecode_excludes(opdef, saved_deps))
         plan.selected = [p for p in plan.selected if _project_rel(plan, p) not in excluded]
     return plan
 

@@ -8,9 +8,12 @@ lists, other functions stay strings (search spaces, see `search.py`)."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from guild.errors import FlagError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 # Patterns stay strings, compiled on first use by re's cache, to keep this import cheap.
 # `NAME[a:b...]` or anonymous `[a:b...]`; nested brackets make it a YAML list instead.

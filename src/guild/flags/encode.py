@@ -5,11 +5,14 @@ for argv and env (§3.4) including `${name}` command references (§2.1)."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from guild.errors import GuildError
 from guild.flags.decode import split_function
 from guild.util import yamlutil
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 _BOOL_WORDS = frozenset(
     "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF".split()

@@ -6,9 +6,11 @@ every flag whose help takes more than one line."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from guild.flags.encode import assign_value, encode_flag_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 _WIDTH = 78
 _INDENT = 2
@@ -16,13 +18,20 @@ _NAME_COL_MAX = 30
 _COL_GAP = 2
 
 
-def format_help_op(op_full_name: str, description: str | None, flagdefs: dict) -> str:
-    """The help text for an operation, ending with one newline (ready for `sys.stdout.write`)."""
+def format_help_op(
+    op_full_name: str, description: str | None, flagdefs: dict,
+    dependencies: list[tuple[str, str]] | None = None,
+) -> str:
+    """The help text for an operation, ending with one newline (ready for `sys.stdout.write`).
+    `dependencies` are the `(spec, description)` rows of the `Dependencies:` section."""
     lines = [f"Usage: guild run [OPTIONS] {op_full_name} [FLAG]...", ""]
     if description and description.strip():
         lines.extend(_wrap_paragraphs(description, _WIDTH))
         lines.append("")
     lines.append("Use 'guild run --help' for a list of options.")
+    if dependencies:
+        lines.extend(["", "Dependencies:"])
+        lines.extend(_definition_list([(spec, _split_paragraphs(desc)) for spec, desc in dependencies]))
     if flagdefs:
         lines.extend(["", "Flags:"])
         lines.extend(_definition_list([(name, _flag_help(flagdefs[name] or {})) for name in sorted(flagdefs)]))

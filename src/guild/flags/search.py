@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from guild.flags.decode import decode_flag_value, split_function
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 
 def is_batch_value(v: Any, flagdef: dict | None = None) -> bool:

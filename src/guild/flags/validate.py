@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from guild.errors import FlagError
 from guild.flags.decode import split_function
 from guild.flags.encode import encode_flag_value, split_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 
 def resolve_flags(

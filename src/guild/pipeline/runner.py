@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from guild.engine.options import RunOptions
 from guild.errors import GuildError
 from guild.pipeline.steps import PASSED_OPTIONS, Step, parse_steps, resolve_step_flags
 from guild.store.run import Run
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 
 def _log(level: str, msg: str) -> None:

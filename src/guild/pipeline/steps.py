@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from typing import Any
 
 from guild.engine.options import RunOptions
 from guild.errors import GuildError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 # Options a step passes on to its run, in the order they are written (§1.4.3).
 PASSED_OPTIONS = [

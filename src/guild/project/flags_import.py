@@ -9,10 +9,13 @@ cached as JSON per module path + main args + dest, valid while the module is not
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from guild.project.opdef import OpDef
 from guild.util import log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 _refreshed = False
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import os
 import sys
-from typing import Any
 
 from guild.project.errors import GuildfileDataError, GuildfileError
 from guild.project.opdef import (
@@ -22,6 +21,10 @@ from guild.project.opdef import (
     normalize_op_data,
 )
 from guild.util import log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 __all__ = ["Guildfile", "ModelDef", "OpDef", "GuildfileError", "load_guildfile"]
 

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import copy
 import os
-from typing import Any
 
 from guild.project.errors import GuildfileDataError
 from guild.util import log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 INCLUDE_KEY = "$include"
 _SOURCECODE_KEYS = ("select", "root", "dest", "digest")

@@ -11,12 +11,15 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
 
 from guild.scalars import colspec
 from guild.scalars.events import find_sources
 from guild.scalars.summary import ScalarSummary, run_attributes, run_scalars
 from guild.util import clock, yamlutil
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any, Callable
 
 CORE_COLS = ".run,.operation,.started,.time,.status,.label"
 _CORE_ATTR_NAMES = {"id", "run", "operation", "from", "op", "op_model", "short_id", "sourcecode",

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import Iterator
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Iterator
 
 __all__ = [
     "EventWriter", "EventDecodeError", "write_scalars_file", "iter_events", "iter_attrs", "iter_records",

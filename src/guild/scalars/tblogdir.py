@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from typing import Iterable, Iterator
 
 from guild.scalars import events
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Iterable, Iterator
 
 MAX_PATH = 148
 TIME_FILE = "events.out.tfevents.9999999999.time"

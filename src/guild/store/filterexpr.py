@@ -6,11 +6,14 @@ package of the same layer, so the caller passes `scalar_lookup(run, key, qual) -
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
 
 from guild.store.run import Run
 
-ScalarLookup = Callable[[Run, str, str], Any]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any, Callable
+
+    ScalarLookup = Callable[[Run, str, str], Any]
 
 
 class FilterSyntaxError(ValueError):

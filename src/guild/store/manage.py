@@ -11,12 +11,15 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from typing import Any, Iterable
 
 from guild.errors import GuildError, RunError
 from guild.store import home as home_mod
 from guild.store.run import Run, pid_alive
 from guild.util import log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any, Iterable
 
 NOCOPY_MARKER = ".guild-nocopy"
 

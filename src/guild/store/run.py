@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Iterator
 
 from guild.store.opref import OpRef
 from guild.util import files, yamlutil
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any, Iterator
 
 _UNSET = object()
 # Decimal ints without leading zeros (YAML 1.1 reads `010` as octal, so those go through YAML).

@@ -8,9 +8,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
 
 from guild.store.run import Run, iter_runs, sorted_runs
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any, Callable, Iterable
 
 STATUSES = ("running", "completed", "error", "terminated", "pending", "staged")
 

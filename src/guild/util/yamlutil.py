@@ -4,7 +4,10 @@ PyYAML's C loader/dumper when available. PyYAML is imported lazily (it costs ~20
 from __future__ import annotations
 
 import re
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 _FLOAT_PATTERN = (
     r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
