@@ -792,3 +792,253 @@ train:
     assert r.err.splitlines()[-1] == (
         DEP_ERROR + f"could not resolve 'infile' in infile resource: {os.path.join(genv.project, 'nope.txt')} "
         "does not exist")
+
+
+# --- --help-op -----------------------------------------------------------------------------------
+
+
+def test_help_op_lists_described_resource_dependencies(genv):
+    genv.write("guild.yml", """
+- model: m
+  resources:
+    data:
+      description: Some data
+      sources:
+        - a.txt
+    plain:
+      - a.txt
+    described-twice:
+      description: Not shown
+      sources:
+        - a.txt
+  operations:
+    named:
+      main: train
+      requires:
+        - data
+        - plain
+        - resource: described-twice
+          description: |
+            The item's description
+            Second line
+        - name: inline
+          description: Inline resources never appear
+          sources:
+            - a.txt
+    withflags:
+      main: train
+      flags:
+        lr: 0.1
+      requires:
+        - data
+        - operation: prepare
+""")
+    genv.write("train.py", "print('x')\n")
+    r = genv.run("run", "m:named", "--help-op")
+    assert r.rc == 0, r.err
+    assert r.out == (
+        "Usage: guild run [OPTIONS] m:named [FLAG]...\n"
+        "\n"
+        "Use 'guild run --help' for a list of options.\n"
+        "\n"
+        "Dependencies:\n"
+        "  data             Some data\n"
+        "  described-twice  The item's description\n"
+    )
+    r = genv.run("run", "m:withflags", "--help-op")
+    assert r.rc == 0, r.err
+    assert r.out == (
+        "Usage: guild run [OPTIONS] m:withflags [FLAG]...\n"
+        "\n"
+        "Use 'guild run --help' for a list of options.\n"
+        "\n"
+        "Dependencies:\n"
+        "  data  Some data\n"
+        "\n"
+        "Flags:\n"
+        "  lr                 (default is 0.1)\n"
+        "  operation:prepare\n"
+    )
+
+
+# --- -D/--dep and the op config ------------------------------------------------------------------
+
+
+def test_additional_dep_is_saved_in_op_config_and_is_not_source_code(genv):
+    genv.write("guild.yml", "train:\n  main: train\n")
+    genv.write("train.py", "print(open('extra.txt').read())\n")
+    genv.write("extra.txt", "E")
+    r = _run_ok(genv, "train", "-D", "extra.txt")
+    assert r.out == "E\n"
+    run_id = _latest(genv)
+    run_dir = _run_dir(genv, run_id)
+    assert os.readlink(os.path.join(run_dir, "extra.txt")) == os.path.relpath(
+        os.path.join(genv.project, "extra.txt"), os.path.realpath(run_dir))
+    assert _manifest(genv, run_id) == [f"d extra.txt {_sha1('E')} file:extra.txt"]
+    assert not any("extra.txt" in line for line in _manifest(genv, run_id, "s"))
+    assert _attr(genv, run_id, "op")["deps"] == [
+        {"location": ".", "name": "extra.txt", "sources": [{"file": "extra.txt", "target-type": "link"}]},
+    ]
+    assert _attr(genv, run_id, "run_params")["additional_deps"] == ["extra.txt"]
+    # A restart resolves the saved -D dependency once (already resolved)
+    r = genv.run("run", "--restart", run_id, "-y")
+    assert r.rc == 0, r.err
+    assert _err_lines(r) == [
+        "Resolving extra.txt",
+        "Skipping resolution of file:extra.txt because it's already resolved",
+    ]
+
+
+def test_additional_dep_follows_the_ops_own_dependencies(genv):
+    genv.write("guild.yml", "train:\n  main: train\n  requires:\n    - file: a.txt\n")
+    genv.write("train.py", "print('x')\n")
+    genv.write("a.txt", "A")
+    genv.write("b.txt", "B")
+    r = _run_ok(genv, "train", "-D", "b.txt")
+    assert _err_lines(r) == ["Resolving file:a.txt", "Resolving b.txt"]
+    run_id = _latest(genv)
+    assert [d["name"] for d in _attr(genv, run_id, "op")["deps"]] == ["file:a.txt", "b.txt"]
+    assert [d["location"] for d in _attr(genv, run_id, "op")["deps"]] == [genv.project, "."]
+    assert list(_attr(genv, run_id, "deps")) == ["b.txt", "file:a.txt"]
+    assert _manifest(genv, run_id, "s") == [
+        f"s guild.yml {_sha1(open(os.path.join(genv.project, 'guild.yml')).read())} guild.yml",
+        f"s train.py {_sha1(chr(10).join(['print(' + repr('x') + ')', '']))} train.py",
+    ]
+
+
+# --- flags-extra ---------------------------------------------------------------------------------
+
+
+def test_op_config_flags_extra_names_dependency_flags(genv):
+    _op_project(genv, OP_YML + """
+evaluate:
+  main: train
+  requires:
+    - operation: train
+      name: model
+      select: model.txt
+plain:
+  main: train
+""")
+    _run_ok(genv, "prepare")
+    _run_ok(genv, "evaluate", "--force-deps")
+    op = _attr(genv, _latest(genv), "op")
+    assert op["flags-extra"] == {"model": {"name": "model"}}
+    assert op["op-cmd"]["cmd-flags"] == {"model": {"arg-skip": True}}
+    _run_ok(genv, "train")
+    assert _attr(genv, _latest(genv), "op")["flags-extra"] == {"operation:prepare": {"name": "operation:prepare"}}
+    _run_ok(genv, "plain")
+    assert _attr(genv, _latest(genv), "op")["flags-extra"] == {}
+
+
+# --- locations -----------------------------------------------------------------------------------
+
+
+def test_relative_files_are_also_found_in_extended_models_dirs(genv):
+    genv.write("guild.yml", """
+- include: base/base.yml
+- model: m
+  extends: base
+  operations:
+    train:
+      main: train
+      requires:
+        - file: a.txt
+        - file: b.txt
+        - shared
+""")
+    genv.write("base/base.yml", """
+- config: base
+  resources:
+    shared:
+      - c.txt
+""")
+    genv.write("train.py", "print(open('a.txt').read() + open('b.txt').read() + open('c.txt').read())\n")
+    genv.write("a.txt", "A")
+    genv.write("base/a.txt", "base A")
+    genv.write("base/b.txt", "B")
+    genv.write("base/c.txt", "C")
+    r = _run_ok(genv, "m:train")
+    assert r.out == "ABC\n"  # the op's own guild file dir first
+    deps = _attr(genv, _latest(genv), "deps")
+    assert deps["file:b.txt"]["file:b.txt"]["paths"][0].endswith("/base/b.txt")
+    genv.write("guild.yml", "- include: base/base.yml\n- model: m\n  operations:\n    train:\n"
+                            "      main: train\n      requires:\n        - file: b.txt\n")
+    r = genv.run("run", "m:train", "-y")
+    assert r.rc == 1
+    assert r.err.splitlines()[-1] == (
+        DEP_ERROR + "could not resolve 'file:b.txt' in file:b.txt resource: cannot find source file 'b.txt'")
+
+
+# --- post-process --------------------------------------------------------------------------------
+
+
+def test_post_process_runs_once_in_the_unpack_dir(genv):
+    genv.write("guild.yml", """
+train:
+  main: train
+  requires:
+    - file: arch.tar.gz
+      post-process: >-
+        cat top.txt top.txt > twice.txt &&
+        cp $(project-src extra/tool.txt) tool.txt
+      select: .*\\.txt
+""")
+    genv.write("train.py", "print('x')\n")
+    genv.write("extra/tool.txt", "T")
+    archive = os.path.join(genv.project, "arch.tar.gz")
+    _make_tar(archive, {"top.txt": b"t"})
+    r = _run_ok(genv, "train")
+    unpack_dir = os.path.join(genv.home, "cache", "resources", hashlib.sha224(f"file\n{archive}".encode()).hexdigest())
+    cmd = f"cat top.txt top.txt > twice.txt && cp {os.path.join(genv.project, 'extra', 'tool.txt')} tool.txt"
+    assert _err_lines(r) == [
+        "Resolving file:arch.tar.gz",
+        f"Unpacking {archive}",
+        f"Post processing file:arch.tar.gz resource in {unpack_dir}: '{cmd}'",
+    ]
+    with open(os.path.join(unpack_dir, "twice.txt")) as f:
+        assert f.read() == "tt"
+    assert os.path.exists(os.path.join(unpack_dir, f".guild-cache-{_sha1(cmd)}.post"))
+    # Files the command creates are not seen by that resolution's select
+    assert [e.split()[1] for e in _manifest(genv, _latest(genv))] == ["top.txt"]
+    r = _run_ok(genv, "train")
+    assert _err_lines(r) == ["Resolving file:arch.tar.gz"]  # the marker file: once only
+
+
+def test_post_process_failures(genv):
+    genv.write("guild.yml", """
+fails:
+  main: train
+  requires:
+    - file: arch.tar.gz
+      post-process: exit 3
+missing-src:
+  main: train
+  requires:
+    - file: arch.tar.gz
+      post-process: cat $(project-src nope.txt)
+plain-file:
+  main: train
+  requires:
+    - file: a.txt
+      post-process: echo hi
+""")
+    genv.write("train.py", "print('x')\n")
+    genv.write("a.txt", "A")
+    _make_tar(os.path.join(genv.project, "arch.tar.gz"), {"top.txt": b"t"})
+    r = genv.run("run", "fails", "-y")
+    assert r.rc == 1
+    assert r.err.splitlines()[-1] == (
+        DEP_ERROR + "could not resolve 'file:arch.tar.gz' in file:arch.tar.gz resource: error post processing "
+        "file:arch.tar.gz resource: Command 'exit 3' returned non-zero exit status 3.")
+    r = genv.run("run", "missing-src", "-y")
+    assert r.rc == 1
+    last = r.err.splitlines()[-1]
+    assert last.startswith(
+        DEP_ERROR + "could not resolve 'file:arch.tar.gz' in file:arch.tar.gz resource: project-src failed: "
+        f"could not find 'nope.txt' in path '{genv.project}:")
+    r = genv.run("run", "plain-file", "-y")
+    assert r.rc == 1
+    assert r.err.splitlines()[-1] == (
+        DEP_ERROR + "unexpected error resolving 'file:a.txt' in file:a.txt resource: "
+        "FileNotFoundError(2, 'No such file or directory')")

@@ -141,3 +141,58 @@ def test_help_op_dependencies_rows():
         resources={"data": {"description": "Some data", "sources": ["a"]}, "other": ["b"], "plain": ["c"]},
     )
     assert deps.help_op_dependencies(opdef) == [("data", "Some data"), ("other", "Other data")]
+
+
+def test_saved_deps_end_with_additional_paths_located_in_cwd():
+    from guild.engine import deps
+
+    saved = deps.saved_deps(_opdef([{"file": "a.txt"}]), {}, ["../b.txt"])
+    assert saved == [
+        {"location": "/p", "name": "file:a.txt", "sources": [{"file": "a.txt"}]},
+        {"location": ".", "name": "../b.txt", "sources": [{"file": "../b.txt", "target-type": "link"}]},
+    ]
+
+
+def test_plan_resources_take_additional_paths_from_the_options():
+    from guild.engine import deps
+    from guild.engine.options import RunOptions
+
+    class Plan:
+        opdef = None
+        flags: dict = {}
+        op_config = {"deps": deps.saved_deps(_opdef([{"file": "a.txt"}]), {}, ["b.txt"])}
+
+    names = [r.name for r in deps._plan_resources(Plan(), RunOptions(additional_deps=["b.txt", "c.txt"]))]
+    assert names == ["file:a.txt", "b.txt", "c.txt"]
+    # A batch run resolves the op's own dependencies only
+    assert [r.name for r in deps._plan_resources(Plan(), RunOptions())] == ["file:a.txt"]
+
+
+def test_flags_extra_names_the_source_of_each_dependency_flag():
+    from guild.engine import deps
+
+    opdef = _opdef([
+        {"operation": "train", "name": "model"},
+        {"operation": "prepare"},
+        {"operation": "other", "flag-name": "no"},
+        {"file": "a.txt", "flag-name": "infile"},
+        {"file": "b.txt"},
+    ])
+    assert deps.flags_extra(opdef) == {
+        "model": {"name": "model"},
+        "operation:prepare": {"name": "operation:prepare"},
+        "infile": {"name": "infile"},
+    }
+
+
+def test_resource_locations_follow_extended_models(tmp_path):
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "base.yml").write_text("- config: base\n  resources:\n    r: [x.txt]\n")
+    (tmp_path / "guild.yml").write_text(
+        "- include: base/base.yml\n- model: m\n  extends: base\n  operations:\n"
+        "    train:\n      requires: [r, {file: a.txt}]\n")
+    from guild.project.guildfile import load_guildfile
+
+    opdef = load_guildfile(str(tmp_path / "guild.yml")).get_model("m").get_operation("train")
+    for res in deps_model.op_resources(opdef):
+        assert res.locations() == [str(tmp_path), str(tmp_path / "base")]
