@@ -337,3 +337,25 @@ def test_proto_makes_new_run_from_old_source_and_flags(genv):
     r = genv.run("run", "--proto", "1", "--force-sourcecode", "-y")
     assert r.out == "new 5\n"
     assert len(genv.run_ids()) == 3
+
+
+def test_stop_after_terminates_the_run(genv):
+    genv.write("sleepy.py", "import time\nprint('started', flush=True)\ntime.sleep(30)\n")
+    r = genv.run("run", "sleepy.py", "--stop-after", "0.01", "-y")
+    assert r.rc == 241
+    assert r.out == "started\n"
+    assert r.err.startswith("Stopping process early (pid ")
+    assert "terminated" in genv.run("runs").out
+
+
+def test_output_index_has_a_record_per_line_of_each_stream(genv):
+    genv.write(
+        "both.py",
+        "import sys\nprint('a')\nsys.stderr.write('b\\n')\nsys.stderr.flush()\nprint('c', end='')\n",
+    )
+    r = genv.run("run", "both.py", "-y")
+    assert r.rc == 0 and r.out == "a\nc" and r.err == "b\n"
+    with open(os.path.join(_only_run(genv), ".guild", "output.index"), "rb") as f:
+        index = f.read()
+    streams = sorted(struct.unpack(">QB", index[i:i + 9])[1] for i in range(0, len(index), 9))
+    assert streams == [0, 0, 1]

@@ -1,5 +1,8 @@
 """Start the op process, tee its output to the terminal and `.guild/output` (+ `output.index`),
-feed completed lines to output-scalar capture, and wait for its exit (spec §5.7)."""
+feed completed lines to output-scalar capture, and wait for its exit (spec §5.7).
+
+Both pipes are read by one loop in the calling thread (a selector), not by reader threads:
+threads cost a GIL hand-off per chunk, which shows in batches of short trials."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import signal
 import struct
 import subprocess
 import sys
-import threading
 import time
 
 TYPE_CHECKING = False
@@ -16,6 +18,8 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
     from typing import Any, Callable
 
     LineHandler = Callable[[bytes], None]
+
+_LOW_BYTES = bytes(range(9))  # left out of line tracking (spec §5.7)
 
 
 class OutputTee:
@@ -26,27 +30,25 @@ class OutputTee:
         self._index = open(os.path.join(run_dir_guild, "output.index"), "wb")
         self._quiet = quiet
         self._on_line = on_line
-        self._lock = threading.Lock()
         self._partial: dict[int, bytearray] = {0: bytearray(), 1: bytearray()}
 
     def write(self, chunk: bytes, stream: int) -> None:
-        with self._lock:
-            if not self._quiet:
-                target = sys.stdout.buffer if stream == 0 else sys.stderr.buffer
-                try:
-                    target.write(chunk)
-                    target.flush()
-                except (OSError, ValueError):
-                    pass
-            self._out.write(chunk)
-            self._out.flush()
-            buf = self._partial[stream]
-            for b in chunk:
-                if b == 10:
-                    self._end_line(bytes(buf), stream)
-                    buf.clear()
-                elif b >= 9:
-                    buf.append(b)
+        if not self._quiet:
+            target = sys.stdout.buffer if stream == 0 else sys.stderr.buffer
+            try:
+                target.write(chunk)
+                target.flush()
+            except (OSError, ValueError):
+                pass
+        self._out.write(chunk)
+        self._out.flush()
+        buf = self._partial[stream]
+        *lines, rest = chunk.split(b"\n")
+        for part in lines:
+            buf += part.translate(None, _LOW_BYTES)
+            self._end_line(bytes(buf), stream)
+            buf.clear()
+        buf += rest.translate(None, _LOW_BYTES)
 
     def _end_line(self, line: bytes, stream: int) -> None:
         self._index.write(struct.pack(">QB", int(time.time() * 1000), stream))
@@ -61,13 +63,12 @@ class OutputTee:
                 self._on_line = None
 
     def close(self) -> None:
-        with self._lock:
-            for stream, buf in self._partial.items():
-                if buf:
-                    self._end_line(bytes(buf), stream)
-                    buf.clear()
-            self._out.close()
-            self._index.close()
+        for stream, buf in self._partial.items():
+            if buf:
+                self._end_line(bytes(buf), stream)
+                buf.clear()
+        self._out.close()
+        self._index.close()
 
 
 def spawn(argv: list[str], cwd: str, env: dict[str, str], capture: bool) -> subprocess.Popen:
@@ -79,68 +80,77 @@ def spawn(argv: list[str], cwd: str, env: dict[str, str], capture: bool) -> subp
         kw["stdout"] = subprocess.PIPE
         kw["stderr"] = subprocess.STDOUT if sync else subprocess.PIPE
     try:
-        return subprocess.Popen(argv, cwd=cwd, env=env, start_new_session=False, **kw)
+        return subprocess.Popen(argv, cwd=cwd, env=env, **kw)
     except OSError as e:
         raise RunError(f"error running {argv[0] if argv else '?'}: {e}") from None
 
 
+class _Deadline:
+    """`--stop-after`: SIGTERM after N minutes, SIGKILL after a further kill delay."""
+
+    def __init__(self, proc: subprocess.Popen, stop_after: float | None):
+        self.proc = proc
+        self.term_at = time.monotonic() + stop_after * 60 if stop_after else None
+        self.kill_at: float | None = None
+        self.started = time.monotonic()
+
+    def timeout(self) -> float | None:
+        at = self.kill_at or self.term_at
+        return None if at is None else max(0.0, at - time.monotonic())
+
+    def check(self) -> None:
+        now = time.monotonic()
+        if self.kill_at is not None and now >= self.kill_at:
+            self.proc.kill()
+            self.kill_at = None
+        elif self.term_at is not None and now >= self.term_at:
+            from guild.util import log
+
+            elapsed = (now - self.started) / 60
+            log.info(f"Stopping process early (pid {self.proc.pid}) - {elapsed:.1f} minute(s) elapsed")
+            self.proc.send_signal(signal.SIGTERM)
+            self.term_at = None
+            self.kill_at = now + float(os.environ.get("STOP_AFTER_KILL_DELAY") or 30)
+
+
 def wait_with_tee(proc: subprocess.Popen, tee: OutputTee | None, stop_after: float | None = None) -> int:
     """Pump the process's pipes into `tee` and wait for its exit; returns the exit status."""
-    threads = []
-    if tee is not None:
-        for stream, pipe in ((0, proc.stdout), (1, proc.stderr)):
-            if pipe is None:
-                continue
-            t = threading.Thread(target=_pump, args=(pipe, tee, stream), daemon=True)
-            t.start()
-            threads.append(t)
+    deadline = _Deadline(proc, stop_after)
     try:
-        code = _wait(proc, stop_after)
+        if tee is not None:
+            _pump(proc, tee, deadline)
+        return _wait(proc, deadline)
     except KeyboardInterrupt:
-        code = _interrupt(proc)
-    for t in threads:
-        t.join()
-    if tee is not None:
-        tee.close()
-    return code
+        return _interrupt(proc)
+    finally:
+        if tee is not None:
+            tee.close()
 
 
-def _pump(pipe, tee: OutputTee, stream: int) -> None:
-    fd = pipe.fileno()
+def _pump(proc: subprocess.Popen, tee: OutputTee, deadline: _Deadline) -> None:
+    import selectors
+
+    with selectors.DefaultSelector() as sel:
+        for stream, pipe in ((0, proc.stdout), (1, proc.stderr)):
+            if pipe is not None:
+                sel.register(pipe, selectors.EVENT_READ, stream)
+        while sel.get_map():
+            for key, _ in sel.select(deadline.timeout()):
+                chunk = os.read(key.fd, 65536)
+                if chunk:
+                    tee.write(chunk, key.data)
+                else:
+                    sel.unregister(key.fileobj)
+                    key.fileobj.close()
+            deadline.check()
+
+
+def _wait(proc: subprocess.Popen, deadline: _Deadline) -> int:
     while True:
         try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        tee.write(chunk, stream)
-    pipe.close()
-
-
-def _wait(proc: subprocess.Popen, stop_after: float | None) -> int:
-    if not stop_after:
-        return proc.wait()
-    from guild.util import log
-
-    poll = float(os.environ.get("STOP_AFTER_POLL_INTERVAL") or 5)
-    kill_delay = float(os.environ.get("STOP_AFTER_KILL_DELAY") or 30)
-    start = time.time()
-    deadline = start + stop_after * 60
-    while True:
-        try:
-            return proc.wait(timeout=max(0.01, min(poll, deadline - time.time())))
+            return proc.wait(timeout=deadline.timeout())
         except subprocess.TimeoutExpired:
-            pass
-        if time.time() >= deadline:
-            elapsed = (time.time() - start) / 60
-            log.info(f"Stopping process early (pid {proc.pid}) - {elapsed:.1f} minute(s) elapsed")
-            proc.send_signal(signal.SIGTERM)
-            try:
-                return proc.wait(timeout=kill_delay)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                return proc.wait()
+            deadline.check()
 
 
 def _interrupt(proc: subprocess.Popen) -> int:
