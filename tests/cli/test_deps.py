@@ -1042,3 +1042,36 @@ plain-file:
     assert r.err.splitlines()[-1] == (
         DEP_ERROR + "unexpected error resolving 'file:a.txt' in file:a.txt resource: "
         "FileNotFoundError(2, 'No such file or directory')")
+
+
+# --- message catalog odds and ends ---------------------------------------------------------------
+
+
+def test_source_help_is_appended_to_the_error(genv):
+    genv.write("guild.yml", """
+train:
+  main: train
+  requires:
+    - file: missing.txt
+      help: Run 'make data' first
+""")
+    genv.write("train.py", "print('x')\n")
+    r = genv.run("run", "train", "-y")
+    assert r.rc == 1
+    assert r.err.splitlines()[-2:] == [
+        DEP_ERROR + "could not resolve 'file:missing.txt' in file:missing.txt resource: "
+        "cannot find source file 'missing.txt'",
+        "Run 'make data' first",
+    ]
+
+
+def test_upstream_value_naming_a_directory(genv):
+    _op_project(genv)
+    genv.write("somedir/x.txt", "x")
+    r = genv.run("run", "train", "prepare=somedir", "-y")
+    assert r.rc == 1
+    assert _err_lines(r)[-2:] == [
+        "Using run somedir for operation:prepare",
+        DEP_ERROR + "unexpected error resolving 'operation:prepare' in operation:prepare resource: "
+        "AttributeError(\"'str' object has no attribute 'dir'\")",
+    ]

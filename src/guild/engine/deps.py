@@ -204,8 +204,14 @@ def _error_detail(e: Exception, source: Source, res: Resource) -> str:
     if isinstance(e, ResolveError):
         detail = f"could not resolve '{source.name}' in {res.name} resource: {e}"
         help_text = source.data.get("help")
-        return f"{detail}\n{help_text}" if help_text else detail
+        return f"{detail}\n{_yellow_on_tty(str(help_text))}" if help_text else detail
     return f"unexpected error resolving '{source.name}' in {res.name} resource: {e!r}"
+
+
+def _yellow_on_tty(text: str) -> str:
+    import sys
+
+    return f"\x1b[33m{text}\x1b[0m" if sys.stderr.isatty() else text
 
 
 def _check_empty(source: Source, paths: list[str]) -> None:

@@ -273,6 +273,9 @@ def _resolve_operation(source: Source, res: Resource, ctx: Context) -> Resolved:
     if isinstance(value, list):
         value = value[0] if value else None
     spec = _expand(source.value, source, ctx)
+    if isinstance(value, str) and len(value) != RUN_ID_LEN and os.path.isdir(value):
+        log.info(f"Using run {value} for {source.name}")
+        raise AttributeError("'str' object has no attribute 'dir'")  # the reference's quirk (§6.3)
     run = find_upstream(spec, value, RUN_STATUSES)
     if run is None:
         raise ResolveError(f"no suitable run for {op_desc(spec)}")

@@ -196,3 +196,19 @@ def test_resource_locations_follow_extended_models(tmp_path):
     opdef = load_guildfile(str(tmp_path / "guild.yml")).get_model("m").get_operation("train")
     for res in deps_model.op_resources(opdef):
         assert res.locations() == [str(tmp_path), str(tmp_path / "base")]
+
+
+def test_source_help_is_yellow_on_a_tty(monkeypatch):
+    import sys
+
+    from guild.engine import deps
+    from guild.engine.deps_files import ResolveError
+
+    source = deps_model.parse_source({"file": "a.txt", "help": "Try this"}, "")
+    res = deps_model.Resource("r", {}, [source], "/p")
+    err = ResolveError("cannot find source file 'a.txt'")
+    detail = "could not resolve 'file:a.txt' in r resource: cannot find source file 'a.txt'"
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert deps._error_detail(err, source, res) == detail + "\nTry this"
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert deps._error_detail(err, source, res) == detail + "\n\x1b[33mTry this\x1b[0m"
