@@ -23,6 +23,21 @@ class GuildError(Exception):
             self.exit_code = exit_code
 
 
+def report(e: GuildError) -> int:
+    """Print `guild: <message>` and its hint line on stderr (unless quiet); return its exit code.
+
+    Used by the CLI and by the helper processes (steps and batch runners), which report their
+    fatal errors the same way."""
+    import sys
+
+    if not e.quiet:
+        if e.message:
+            sys.stderr.write(f"guild: {e.message}\n")
+        if e.hint:
+            sys.stderr.write(e.hint + "\n")
+    return e.exit_code
+
+
 class UsageError(GuildError):
     """Bad command-line usage (unknown option, bad value): exit 2."""
 

@@ -9,7 +9,7 @@ import sys
 
 from guild.batch import optimizers, trials as trials_mod
 from guild.engine.options import RunOptions
-from guild.errors import GuildError
+from guild.errors import GuildError, report
 from guild.store import home as home_mod
 from guild.store.run import Run
 from guild.util import log
@@ -24,12 +24,7 @@ def main() -> None:
     try:
         code = run_batch(Run.for_dir(os.environ["RUN_DIR"]))
     except GuildError as e:
-        if not e.quiet:
-            if e.message:
-                sys.stderr.write(f"guild: {e.message}\n")
-            if e.hint:
-                sys.stderr.write(e.hint + "\n")
-        code = e.exit_code
+        code = report(e)
     except KeyboardInterrupt:
         log.info("Stopping batch")
         code = 130

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from guild.errors import GuildError
+from guild.errors import GuildError, report
 
 # command path -> (module, one-line help). Aliases map to the same module.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -69,22 +69,13 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = _main(argv)
     except GuildError as e:
-        code = _report(e)
+        code = report(e)
     except KeyboardInterrupt:
         code = 130
     except BrokenPipeError:
         code = 0
     sys.stdout.flush()
     sys.exit(code or 0)
-
-
-def _report(e: GuildError) -> int:
-    if not e.quiet:
-        if e.message:
-            sys.stderr.write(f"guild: {e.message}\n")
-        if e.hint:
-            sys.stderr.write(e.hint + "\n")
-    return e.exit_code
 
 
 def _main(argv: list[str]) -> int | None:

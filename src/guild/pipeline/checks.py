@@ -5,15 +5,10 @@ from __future__ import annotations
 import glob
 import os
 import re
-import sys
 
 from guild.errors import GuildError
 from guild.store.run import Run
-
-
-def _log(level: str, msg: str) -> None:
-    sys.stderr.write(f"{level}: [guild] {msg}\n")
-    sys.stderr.flush()
+from guild.util import log
 
 
 def run_checks(step, run: Run) -> None:
@@ -21,7 +16,7 @@ def run_checks(step, run: Run) -> None:
     total = 0
     for check in step.expect:
         if not isinstance(check, dict) or not ({"output", "file"} & set(check)):
-            _log("WARNING", f"unsupported check {check!r} - skipping")
+            log.runner("WARNING", f"unsupported check {check!r} - skipping")
             continue
         total += 1
         try:
@@ -30,10 +25,10 @@ def run_checks(step, run: Run) -> None:
             else:
                 _check_file(run, check)
         except _CheckFailed as e:
-            _log("ERROR", f"check failed: {e}")
+            log.runner("ERROR", f"check failed: {e}")
         else:
             passed += 1
-    _log("INFO", f"{passed} of {total} checks passed")
+    log.runner("INFO", f"{passed} of {total} checks passed")
     if passed < total:
         raise GuildError("stopping because a check failed - see above for details", exit_code=3)
 
@@ -51,14 +46,14 @@ def _read(path: str) -> str:
 
 
 def _check_output(run: Run, pattern: str) -> None:
-    _log("INFO", f"checking run {run.id} output for {pattern!r}")
+    log.runner("INFO", f"checking run {run.id} output for {pattern!r}")
     if not re.search(pattern, _read(run.guild_path("output")), re.MULTILINE):
         raise _CheckFailed(f"could not find pattern {pattern!r} in run {run.id} output")
 
 
 def _check_file(run: Run, check: dict) -> None:
     pattern = str(check["file"])
-    _log("INFO", f"checking run {run.id} files {pattern!r}")
+    log.runner("INFO", f"checking run {run.id} files {pattern!r}")
     matches = sorted(glob.glob(os.path.join(run.path, pattern)))
     if not matches:
         raise _CheckFailed(f"no files matching {pattern} in run {run.id}")
@@ -66,15 +61,15 @@ def _check_file(run: Run, check: dict) -> None:
         rel = os.path.relpath(path, run.path)
         if check.get("compare-to"):
             other = os.path.join(run.path, os.path.expandvars(str(check["compare-to"])))
-            _log("INFO", f"comparing run {run.id} file {rel} to {other}")
+            log.runner("INFO", f"comparing run {run.id} file {rel} to {other}")
             a, b = _read(path).splitlines(True), _read(other).splitlines(True)
             if a != b:
                 import difflib
 
-                _log("ERROR", "".join(difflib.unified_diff(b, a, other, rel)))
+                log.runner("ERROR", "".join(difflib.unified_diff(b, a, other, rel)))
                 raise _CheckFailed("unexpected file contents - see above for details")
         if check.get("contains"):
             regex = str(check["contains"])
-            _log("INFO", f"checking run {run.id} file {rel} for {regex!r}")
+            log.runner("INFO", f"checking run {run.id} file {rel} for {regex!r}")
             if not re.search(regex, _read(path), re.MULTILINE):
                 raise _CheckFailed(f"could not find pattern {regex!r} in run {run.id} file {rel}")

@@ -8,33 +8,23 @@ import os
 import sys
 
 from guild.engine.options import RunOptions
-from guild.errors import GuildError
+from guild.errors import GuildError, report
 from guild.pipeline.steps import PASSED_OPTIONS, Step, parse_steps, resolve_step_flags
 from guild.store.run import Run
+from guild.util import log
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
     from typing import Any
 
 
-def _log(level: str, msg: str) -> None:
-    sys.stderr.write(f"{level}: [guild] {msg}\n")
-    sys.stderr.flush()
-
-
 def main() -> None:
-    from guild.util import log
-
-    log.set_runner_format(True)
+    """The runner's own lines use `LEVEL: [guild] ...`; each step logs as `guild run` does,
+    because the original ran steps as separate `guild run` processes."""
     try:
         code = run_pipeline(Run.for_dir(os.environ["RUN_DIR"]))
     except GuildError as e:
-        if not e.quiet:
-            if e.message:
-                sys.stderr.write(f"guild: {e.message}\n")
-            if e.hint:
-                sys.stderr.write(e.hint + "\n")
-        code = e.exit_code
+        code = report(e)
     except KeyboardInterrupt:
         code = 130
     sys.stdout.flush()
@@ -48,7 +38,7 @@ def run_pipeline(pipeline: Run) -> int:
     model = pipeline.opref.model_name if pipeline.opref else ""
     steps = parse_steps(steps_data, model, params)
     if not steps:
-        _log("WARNING", f"no steps defined for run {pipeline.id}")
+        log.runner("WARNING", f"no steps defined for run {pipeline.id}")
         return 0
     cwd = os.environ.get("PROJECT_DIR") or os.environ.get("CMD_DIR")
     if cwd:
@@ -109,13 +99,13 @@ def _run_step(pipeline: Run, step: Step, pipeline_flags: dict[str, Any], params:
     if exists:
         opts["restart"] = os.path.basename(step_dir)
         words = [opts["restart"], *passthrough, *step_args, *step.batch_files, *flag_args]
-        _log("INFO", f"restarting {step.name}: {' '.join(words)}")
+        log.runner("INFO", f"restarting {step.name}: {' '.join(words)}")
     else:
         opts["run_dir"] = step_dir
         opts["keep_batch"] = True
         opts["opspec"] = step.opspec
         words = [step.opspec, *passthrough, *step_args, *step.batch_files, *flag_args]
-        _log("INFO", f"running {step.name}: {' '.join(w for w in words if w)}")
+        log.runner("INFO", f"running {step.name}: {' '.join(w for w in words if w)}")
     extra_env = {"NO_WARN_RUNDIR": "1"}
     if step.isolate_runs:
         os.environ["GUILD_RUNS_PARENT"] = pipeline.id

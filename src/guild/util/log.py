@@ -1,7 +1,8 @@
 """Log lines on stderr in Guild's formats: INFO bare, `WARNING: ...`, `ERROR: ...` (spec §5.8).
 
-Helper processes (steps and batch runners) switch to `LEVEL: [guild] message` with
-`set_runner_format()`."""
+The steps runner writes its own lines with `runner()` (`LEVEL: [guild] message`); the batch
+runner switches every line of its process to that format with `set_runner_format()`, as its
+trials run in-process just as they did in the original."""
 
 from __future__ import annotations
 
@@ -16,10 +17,17 @@ def set_runner_format(on: bool = True) -> None:
     _runner_format = on
 
 
+def runner(level: str, msg: str) -> None:
+    """A line in the helper processes' format, `LEVEL: [guild] message`, whatever the mode."""
+    sys.stderr.write(f"{level}: [guild] {msg}\n")
+    sys.stderr.flush()
+
+
 def _emit(level: str, msg: str) -> None:
     if _runner_format:
-        line = f"{level}: [guild] {msg}"
-    elif level == "INFO":
+        runner(level, msg)
+        return
+    if level == "INFO":
         line = msg
     else:
         line = f"{level}: {msg}"
