@@ -222,13 +222,10 @@ def _create_and_start(batch_plan, proto_plan, opts: RunOptions, opt: Optimizer, 
                       file_trials, objective: str, extra_env) -> int:
     from guild.engine import run as run_mod
 
-    run_dir = opts.run_dir or os.path.join(home_mod.runs_dir(), lifecycle.new_run_id())
-    run_dir = os.path.abspath(run_dir)
-    batch = lifecycle.init_run_dir(run_dir)
-    try:
-        seed = opts.random_seed if opts.random_seed is not None else lifecycle.new_random_seed()
-        batch_opts = opts.copy(label=opts.batch_label, tags=list(opts.batch_tags))
-        lifecycle.write_init_attrs(batch, batch_plan, batch_opts, new=True, random_seed=seed)
+    run_dir = os.path.abspath(opts.run_dir or os.path.join(home_mod.runs_dir(), lifecycle.new_run_id()))
+    batch_opts = opts.copy(label=opts.batch_label, tags=list(opts.batch_tags), additional_deps=[])
+
+    def populate(batch: Run) -> None:
         if opt.opdef is not None:
             lifecycle.copy_sourcecode(batch, batch_plan)
         else:
@@ -239,15 +236,9 @@ def _create_and_start(batch_plan, proto_plan, opts: RunOptions, opt: Optimizer, 
             batch.write_attr("objective", objective)
         if opts.stage_trials:
             batch.write_attr("stage_trials", True)
-        if opt.opdef is not None:
-            lifecycle.resolve_deps(batch, batch_plan, opts.copy(additional_deps=[]))
-        else:
-            batch.write_attr("deps", {})
         _write_proto(batch, proto_plan, opts, file_trials)
-    except BaseException:
-        batch.set_marker("PENDING", False)
-        raise
-    lifecycle.finish_init(batch)
+
+    batch = lifecycle.create_run(run_dir, batch_plan, batch_opts, populate)
     cmd_dir = os.getcwd()
     if opts.stage:
         lifecycle.stage(batch, batch_plan, opts, cmd_dir)
