@@ -143,7 +143,7 @@ def run_batch(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[s
             return 0
     suffix = _prompt_suffix(opt, flags, user_flags, file_trials, max_trials, objective_for(opts, opdef))
     action = "stage" if opts.stage else "stage trials for" if opts.stage_trials else "run"
-    text = run_mod.prompt_text(action, run_mod._subject(proto_plan), flags, opdef.flags, suffix)
+    text = run_mod.prompt_text(action, run_mod.prompt_subject(proto_plan), flags, opdef.flags, suffix)
     text = _with_opt_flags(text, opt_flags)
     if not run_mod.confirm_or_exit(opts, confirm, text):
         return 0

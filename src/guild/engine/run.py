@@ -185,12 +185,13 @@ def run_plan(plan: plan_mod.RunPlan, opts: RunOptions, confirm: Confirm | None =
         if needed.skip_new_run(plan):
             return 0
     action = "stage" if opts.stage else "run"
-    if not confirm_or_exit(opts, confirm, prompt_text(action, _subject(plan), plan.flags, plan.flagdefs)):
+    if not confirm_or_exit(opts, confirm, prompt_text(action, prompt_subject(plan), plan.flags, plan.flagdefs)):
         return 0
     return create_and_start(plan, opts, extra_env=extra_env)
 
 
-def _subject(plan: plan_mod.RunPlan) -> str:
+def prompt_subject(plan: plan_mod.RunPlan) -> str:
+    """The operation as the prompt names it: the opspec, or a script's path from the cwd."""
     if plan.opdef is not None and plan.opdef.is_script:
         return os.path.relpath(plan.opdef.script_path)
     return plan.op_desc
