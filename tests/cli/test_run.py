@@ -359,3 +359,21 @@ def test_output_index_has_a_record_per_line_of_each_stream(genv):
         index = f.read()
     streams = sorted(struct.unpack(">QB", index[i:i + 9])[1] for i in range(0, len(index), 9))
     assert streams == [0, 0, 1]
+
+
+def test_background_run_detaches_and_completes(genv):
+    import time
+
+    genv.write("quick.py", "print('done')\n")
+    r = genv.run("run", "quick.py", "--background", "-y")
+    assert r.rc == 0
+    run_id = genv.run_ids()[0]
+    assert r.out.startswith(f"quick.py started in background as {run_id} (pidfile ")
+    run_dir = os.path.join(genv.runs_dir(), run_id)
+    for _ in range(100):
+        if os.path.exists(os.path.join(run_dir, ".guild", "attrs", "exit_status")):
+            break
+        time.sleep(0.1)
+    assert _attr(run_dir, "exit_status") == 0
+    with open(os.path.join(run_dir, ".guild", "output")) as f:
+        assert f.read() == "done\n"
