@@ -66,3 +66,19 @@ def trash_runs_dir(home: str | None = None) -> str:
 
 def cache_dir(name: str, home: str | None = None) -> str:
     return os.path.join(home or guild_home(), "cache", name)
+
+
+def user_config_path() -> str:
+    """The user config file in use: the first existing of `$GUILD_CONFIG`, `./guild-config.yml`,
+    `<guild home>/config.yml`, `~/.guild/config.yml` (runs.md §1.2); when none exists,
+    `$GUILD_CONFIG` if set, else `~/.guild/config.yml`."""
+    env = os.environ.get("GUILD_CONFIG")
+    default = os.path.join(os.path.expanduser("~"), ".guild", "config.yml")
+    try:
+        home_config: str | None = os.path.join(guild_home(), "config.yml")
+    except GuildError:
+        home_config = None
+    for path in (env, "guild-config.yml", home_config, default):
+        if path and os.path.isfile(path):
+            return os.path.abspath(path)
+    return os.path.abspath(os.path.expanduser(env)) if env else default
