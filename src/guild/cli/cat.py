@@ -86,5 +86,8 @@ def _page(f) -> None:
     import shlex
     import subprocess
 
-    pager = shlex.split(os.environ.get("PAGER") or "less -R")
-    subprocess.run(pager, stdin=f, check=False)
+    cmd = os.environ.get("PAGER") or "less -R"
+    try:
+        subprocess.run(shlex.split(cmd), stdin=f, check=False)
+    except (OSError, ValueError) as e:  # a missing pager, unbalanced quotes
+        raise GuildError(f"cannot run pager '{cmd}': {getattr(e, 'strerror', None) or e}") from None

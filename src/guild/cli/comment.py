@@ -60,7 +60,7 @@ def _list(runs) -> None:
     from guild.store import manage
     from guild.util import clock
 
-    rows = [[r.short_id, format.op_desc(r), clock.format_timestamp(r.get("started")), r.status,
+    rows = [[r.short_id, format.op_desc(r), clock.format_timestamp(_int(r.get("started"))), r.status,
              str(r.get("label") or "")] for r in runs]
     lines = format.format_table(rows).split("\n") if rows else []
     out = []
@@ -171,6 +171,8 @@ def _edit_comment(initial: str, runs) -> str:
             subprocess.call(shlex.split(editor) + [path])
         except OSError as e:
             raise GuildError(f"cannot run editor '{editor}': {e.strerror}") from None
+        except ValueError as e:  # unbalanced quotes
+            raise GuildError(f"cannot run editor '{editor}': {e}") from None
         with open(path) as f:
             edited = f.read()
     finally:

@@ -161,3 +161,5 @@ def _call_tool(cmd: str, left: str, right: str) -> None:
         subprocess.call(shlex.split(cmd) + [left, right])
     except OSError as e:
         raise GuildError(f"cannot run '{cmd}': {e.strerror}") from None
+    except ValueError as e:  # unbalanced quotes
+        raise GuildError(f"cannot run '{cmd}': {e}") from None

@@ -7,7 +7,7 @@ import os
 import sys
 
 from guild.cli import runsel
-from guild.cli.args import Command, Opt
+from guild.cli.args import Command, Opt, usage_error
 from guild.errors import GuildError
 
 COMMAND = Command(
@@ -42,6 +42,9 @@ COMMAND = Command(
 
 def main(args) -> int:
     tb_argv = _tb_options(args.tb_options)
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise usage_error(
+            COMMAND, f"Invalid value for '-p' / '--port': {args.port} is not in the range 0<=x<=65535.")
     if args.export_scalars is not None:
         return _export_scalars(_select(args), args.export_scalars)
     program, version = _import_tensorboard()
@@ -138,6 +141,8 @@ def _serve(args, program, version: str, logdir: str, tb_argv: list[str]) -> int:
         tb.launch()
     except program.TensorBoardServerException as e:
         raise GuildError(f"cannot start TensorBoard: {e.msg}") from None
+    except SystemExit:  # the server printed why (e.g. an unknown host) and exited
+        raise GuildError(f"cannot start TensorBoard on {args.host}:{port}") from None
     url = f"http://{_display_host(args.host)}:{port}"
     sys.stderr.write(f"Running TensorBoard {version} at {url} (Type Ctrl+C to quit)\n")
     sys.stderr.flush()

@@ -238,7 +238,10 @@ def rename_rules(val: Any, expand) -> list[tuple[str, str]]:
         else:
             import shlex
 
-            words = shlex.split(str(rule))
+            try:
+                words = shlex.split(str(rule))
+            except ValueError as e:  # unbalanced quotes
+                raise PlaceError(f"invalid rename spec '{rule}': {e}") from None
             if len(words) == 2:
                 pattern, repl = words
             elif len(words) == 1:

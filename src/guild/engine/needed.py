@@ -57,7 +57,8 @@ def print_skip(runs: list[Run], op_desc: Callable[[Run], str]) -> None:
     from guild.util import clock
 
     rows = [
-        [f"[{r.short_id}]", op_desc(r), clock.format_timestamp(r.get("started")), r.status, r.get("label") or ""]
+        [f"[{r.short_id}]", op_desc(r), clock.format_timestamp(_int(r.get("started"))), r.status,
+         str(r.get("label") or "")]
         for r in runs
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
@@ -74,3 +75,7 @@ def skip_new_run(plan: RunPlan) -> bool:
         return False
     print_skip(runs, lambda r: r.opref.base_desc())
     return True
+
+
+def _int(val: Any) -> int | None:
+    return val if isinstance(val, int) and not isinstance(val, bool) else None

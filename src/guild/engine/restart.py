@@ -54,7 +54,7 @@ def _op_matches(run: Run, spec: str) -> bool:
 
 
 def merged_run_params(run: Run, opts: RunOptions) -> dict[str, Any]:
-    saved = dict(run.get("run_params") or {})
+    saved = dict(_dict_attr(run, "run_params"))
     params = opts.to_run_params() if not saved else saved
     for name in _MERGED_PARAMS:
         new = getattr(opts, name)
@@ -96,7 +96,7 @@ def restart(opts: RunOptions, confirm=None, *, extra_env: dict[str, str] | None 
 
 def restart_plan(run: Run, opts: RunOptions) -> tuple[plan_mod.RunPlan, bool]:
     """The plan for restarting `run` with `opts`, and whether its flags changed."""
-    saved_flags = dict(run.get("flags") or {})
+    saved_flags = dict(_dict_attr(run, "flags"))
     load = bool(opts.flags) or opts.force_sourcecode
     opdef = load_run_opdef(run) if load else None
     user_flags: dict[str, Any] = {}
@@ -136,33 +136,23 @@ def load_run_opdef(run: Run):
             raise not_found from None
     if opref.pkg_type != "guildfile" or not os.path.exists(opref.pkg_name):
         raise not_found
-    from guild.project import opspec
-
-    opdef = opspec.find_opdef(opref.pkg_name, opref.model_name, opref.op_name)
+    opdef = plan_mod.find_opdef(opref.pkg_name, opref.model_name, opref.op_name)
     if opdef is None:
         raise not_found
-    if opdef.is_python and not opdef.is_pipeline:
-        from guild.project import flags_import
-
-        cache = None if os.environ.get("NO_IMPORT_FLAGS_CACHE") == "1" else home_mod.cache_dir("import-flags")
-        flags_import.import_flags(opdef, cache)
-    plan_mod.add_dependency_flags(opdef)
     return opdef
 
 
 def plan_for_run(run: Run, opts: RunOptions, opdef, flags: dict[str, Any],
                  user_flags: dict[str, Any]) -> plan_mod.RunPlan:
     """A plan for an existing run: from the reloaded opdef when there is one, else its `op` attr."""
-    saved_template = (run.get("op") or {}).get("label-template")
+    saved_template = _dict_attr(run, "op").get("label-template")
     template = opts.label if opts.label is not None else saved_template
     if opdef is not None:
         plan = plan_mod.new_plan(opts.copy(label=template, tags=opts.tags), opdef, user_flags, flags)
         if not opts.tags:
             plan.tags = list(run.get("tags") or [])
         return plan
-    op_config = dict(run.get("op") or {})
-    if not op_config.get("op-cmd"):
-        raise GuildError(f"cannot restart run in {run.path}: missing op configuration")
+    op_config = _op_config(run)
     if opts.label is not None:
         op_config["label-template"] = opts.label
     opref = run.opref
@@ -184,6 +174,32 @@ def plan_for_run(run: Run, opts: RunOptions, opdef, flags: dict[str, Any],
         steps=list(steps or []) if steps is not None else None,
         delete_on_success=bool(op_config.get("delete-on-success")),
     )
+
+
+def _dict_attr(run: Run, name: str) -> dict:
+    """A mapping attr ({} when unset); any other value is an error, not a guess."""
+    val = run.get(name)
+    if val is None:
+        return {}
+    if not isinstance(val, dict):
+        raise GuildError(f"cannot restart run in {run.path}: invalid {name} attribute")
+    return val
+
+
+def _op_config(run: Run) -> dict:
+    """The saved `op` attr, checked to have the shape the plan reads from it."""
+    op_config = dict(_dict_attr(run, "op"))
+    op_cmd = op_config.get("op-cmd")
+    if not op_cmd:
+        raise GuildError(f"cannot restart run in {run.path}: missing op configuration")
+    flagdefs = op_cmd.get("cmd-flags") if isinstance(op_cmd, dict) else None
+    if (not isinstance(op_cmd, dict)
+            or not isinstance(op_cmd.get("cmd-args") or [], list)
+            or not isinstance(op_cmd.get("cmd-env") or {}, dict)
+            or not isinstance(flagdefs or {}, dict)
+            or not all(isinstance(fd, dict) for fd in (flagdefs or {}).values())):
+        raise GuildError(f"cannot restart run in {run.path}: invalid op configuration")
+    return op_config
 
 
 def _is_steps_cmd(op_config: dict) -> bool:

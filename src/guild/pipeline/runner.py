@@ -32,6 +32,7 @@ def main() -> None:
 
 
 def run_pipeline(pipeline: Run) -> int:
+    _enter_pipeline(pipeline)
     steps_data = pipeline.get("steps") or []
     params = pipeline.get("run_params") or {}
     flags = pipeline.get("flags") or {}
@@ -53,6 +54,25 @@ def run_pipeline(pipeline: Run) -> int:
 
             checks.run_checks(step, _step_run(pipeline, step))
     return 0
+
+
+# Encoded oprefs of the pipelines this process runs inside, one a line (outermost first).
+_CHAIN_ENV = "GUILD_PIPELINE_CHAIN"
+
+
+def _enter_pipeline(pipeline: Run) -> None:
+    """Refuse a pipeline already running further up: a cycle in steps would start runs forever."""
+    from guild.store.opref import OpRef
+
+    me = pipeline.opref
+    if me is None:
+        return
+    chain = [ref for ref in map(OpRef.parse, os.environ.get(_CHAIN_ENV, "").splitlines()) if ref]
+    for i, ref in enumerate(chain):
+        if ref.same_op(me):
+            names = [r.base_desc() for r in chain[i:]] + [me.base_desc()]
+            raise GuildError(f"cycle in steps ({' -> '.join(names)})")
+    os.environ[_CHAIN_ENV] = "\n".join([ref.encode() for ref in chain] + [me.encode()])
 
 
 def _step_run(pipeline: Run, step: Step) -> Run:

@@ -74,6 +74,8 @@ def _parse_step(item: Any, model_name: str, pipeline_params: dict) -> Step:
         ns = args_mod.parse(COMMAND, shlex.split(run_str))
     except GuildError as e:
         raise GuildError(f"invalid run spec '{run_str}': {e.message}") from None
+    except ValueError as e:  # unbalanced quotes
+        raise GuildError(f"invalid run spec '{run_str}': {e}") from None
     defaults = RunOptions()
     positionals = list(ns["args"])
     opspec = positionals.pop(0) if positionals and "=" not in positionals[0] and not positionals[0].startswith("@") else ""

@@ -195,10 +195,13 @@ def export_runs(runs: list[Run], location: str, *, move: bool = False,
         return _export_zip(runs, location, move, copy_resources)
     if os.path.exists(location) and not os.path.isdir(location):
         raise GuildError(f"'{location}' is not a directory")
-    os.makedirs(location, exist_ok=True)
     marker = os.path.join(location, NOCOPY_MARKER)
-    if not os.path.exists(marker):
-        open(marker, "w").close()
+    try:
+        os.makedirs(location, exist_ok=True)
+        if not os.path.exists(marker):
+            open(marker, "w").close()
+    except OSError as e:
+        raise GuildError(f"cannot export to '{location}': {e.strerror}") from None
     exported = []
     for run in runs:
         dest = os.path.join(location, run.id)
@@ -214,10 +217,18 @@ def export_runs(runs: list[Run], location: str, *, move: bool = False,
 def _export_zip(runs: list[Run], location: str, move: bool, follow_links: bool) -> list[Run]:
     import zipfile
 
-    parent = os.path.dirname(os.path.abspath(location))
-    os.makedirs(parent, exist_ok=True)
+    if os.path.isdir(location):
+        raise GuildError(f"'{location}' is a directory")
+    if os.path.exists(location) and not zipfile.is_zipfile(location):
+        # ZipFile's append mode would add an archive to the end of any file
+        raise GuildError(f"'{location}' is not a zip file")
+    try:
+        os.makedirs(os.path.dirname(os.path.abspath(location)), exist_ok=True)
+        zf = zipfile.ZipFile(location, "a", zipfile.ZIP_DEFLATED)
+    except OSError as e:
+        raise GuildError(f"cannot export to '{location}': {e.strerror}") from None
     exported = []
-    with zipfile.ZipFile(location, "a", zipfile.ZIP_DEFLATED) as zf:
+    with zf:
         present = {name.split("/", 1)[0] for name in zf.namelist()}
         for run in runs:
             if run.id in present:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 
+from guild.errors import RunError
 from guild.store.opref import OpRef
 from guild.util import files, yamlutil
 
@@ -93,12 +94,18 @@ class Run:
         return os.path.exists(self.attr_path(name))
 
     def write_attr(self, name: str, value: Any) -> None:
-        os.makedirs(self.guild_path("attrs"), exist_ok=True)
-        files.write_atomic(self.attr_path(name), yamlutil.dump_attr(value))
+        try:
+            os.makedirs(self.guild_path("attrs"), exist_ok=True)
+            files.write_atomic(self.attr_path(name), yamlutil.dump_attr(value))
+        except OSError as e:
+            raise _attr_error("writing", name, self.id, e) from None
         self._attrs[name] = value
 
     def del_attr(self, name: str) -> None:
-        files.remove_if_exists(self.attr_path(name))
+        try:
+            files.remove_if_exists(self.attr_path(name))
+        except OSError as e:
+            raise _attr_error("deleting", name, self.id, e) from None
         self._attrs.pop(name, None)
 
     def attr_names(self) -> list[str]:
@@ -278,3 +285,7 @@ def sorted_runs(runs: list[Run]) -> list[Run]:
     with_ts = [(r.timestamp, i, r) for i, r in enumerate(runs)]
     with_ts.sort(key=lambda t: (t[0] is None, -(t[0] or 0), t[1]))
     return [r for _, _, r in with_ts]
+
+
+def _attr_error(verb: str, name: str, run_id: str, e: OSError) -> RunError:
+    return RunError(f"error {verb} attribute '{name}' of run {run_id}: {e.strerror or e}")
