@@ -12,6 +12,7 @@ from guild.errors import GuildError, report
 
 # command path -> (module, one-line help). Aliases map to the same module.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "archive": ("guild.cli.archive", "Archive runs."),
     "cat": ("guild.cli.cat", "Show contents of a run file."),
     "check": ("guild.cli.check", "Check the Guild setup."),
     "comment": ("guild.cli.comment", "Add or remove run comments."),
@@ -22,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "label": ("guild.cli.label", "Set run labels."),
     "ls": ("guild.cli.ls", "List run files."),
     "mark": ("guild.cli.mark", "Mark a run."),
+    "open": ("guild.cli.open", "Open a run path or output."),
     "operations": ("guild.cli.operations", "Show model operations."),
     "run": ("guild.cli.run", "Run an operation."),
     "runs": ("guild.cli.runs_list", "Show or manage runs."),
@@ -29,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stop": ("guild.cli.stop", "Stop one or more runs."),
     "tag": ("guild.cli.tag", "Add or remove run tags."),
     "tensorboard": ("guild.cli.tensorboard", "Visualize runs with TensorBoard."),
+    "watch": ("guild.cli.watch", "Watch run output."),
 }
 ALIASES = {"ops": "operations"}
 

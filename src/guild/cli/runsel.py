@@ -52,24 +52,42 @@ RUN_ARG = Arg("run", "?", "RUN")
 
 
 def runs_root(args) -> str:
-    """The runs dir a command reads: `--deleted` → the trash, `--archive` → that dir."""
+    """The runs dir a command reads: `--deleted` → the trash, `--archive` → that archive."""
     from guild.store import home
 
     archive = args.get("archive")
     if archive:
-        return _archive_dir(archive)
+        return archive_root(archive)
     if args.get("deleted"):
         return home.trash_runs_dir()
     return home.runs_dir()
 
 
-def _archive_dir(path: str) -> str:
-    expanded = os.path.expanduser(path)
-    if os.path.isdir(expanded):
-        return os.path.abspath(expanded)
-    raise GuildError(
-        f"'{path}' is not a valid archive - use a path to a file/directory or specify an "
-        "archive name returned by 'guild archive --list'.")
+def archive_root(archive: str) -> str:
+    """The runs dir of `archive`: an export directory, a named archive (runs.md §12.4), or a
+    zip made by export, unpacked to a temp dir removed when the command exits."""
+    from guild.store import manage
+
+    path = os.path.expanduser(archive)
+    if os.path.isfile(path):
+        import zipfile
+
+        if zipfile.is_zipfile(path):
+            return _unpacked_zip(path)
+    return os.path.abspath(manage.archive_runs_dir(path))
+
+
+def _unpacked_zip(path: str) -> str:
+    import atexit
+    import shutil
+    import tempfile
+
+    from guild.store import manage
+
+    tmp = tempfile.mkdtemp(prefix="guild-archive-")
+    atexit.register(shutil.rmtree, tmp, True)
+    manage.unpack_zip(path, tmp)
+    return tmp
 
 
 def run_filter(args, cmd: Command):

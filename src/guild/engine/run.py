@@ -59,12 +59,25 @@ def run(opts: RunOptions, confirm: Confirm | None = None, *, extra_env: dict[str
 
         return proto.run_proto(opts, confirm, extra_env=extra_env)
     cwd = os.getcwd()
+    if opts.help_model:
+        from guild.project.help import model_help
+
+        sys.stdout.write(model_help(opts.opspec, cwd))
+        return 0
     opdef = plan_mod.load_opdef(opts.opspec, cwd)
     if opts.help_op:
         from guild.engine.deps import help_op_dependencies as dep_rows
         from guild.flags import help_op
 
         sys.stdout.write(help_op.format_help_op(opdef.full_name, opdef.description, opdef.flags, dep_rows(opdef)))
+        return 0
+    if opts.test_output_scalars or opts.test_flags:
+        from guild.engine import test_options
+
+        if opts.test_output_scalars:
+            test_options.test_output_scalars(opdef, opts.test_output_scalars)
+        else:
+            test_options.test_flags(opdef)
         return 0
     user_flags, batch_files = plan_mod.decode_user_flags(opts.flags, opdef.flags)
     flags = resolve_flags(opdef, user_flags, opts, batch_files)

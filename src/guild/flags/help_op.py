@@ -128,3 +128,44 @@ def _wrap(text: str, width: int) -> list[str]:
     import textwrap
 
     return textwrap.wrap(text, width) or [""]
+
+
+# The flag attributes `--test-flags` shows, in order (guildfile-and-run.md §5.3), with the value
+# shown when a flag def leaves them out.
+_TEST_FLAG_ATTRS: list[tuple[str, Any]] = [
+    ("default", None), ("type", None), ("required", False), ("arg-name", None),
+    ("arg-skip", None), ("arg-switch", None), ("arg-split", None), ("arg-encoding", None),
+    ("env-name", None), ("env-encoding", None), ("choices", []), ("allow-other", False),
+    ("distribution", None), ("max", None), ("min", None), ("null-label", None),
+]
+
+
+def format_test_flags(flags_dest: str | None, flags_import: Any, flagdefs: dict) -> str:
+    """The `guild run --test-flags` text: flags-dest, flags-import, then each flag's attributes
+    (`name:` alone for a null value). Ends with one newline."""
+    lines = [_test_attr("flags-dest", flags_dest, 0), _test_attr("flags-import", flags_import, 0), "flags:"]
+    for name in sorted(flagdefs):
+        flagdef = flagdefs[name] or {}
+        lines.append(f"  {name}:")
+        for attr, missing in _TEST_FLAG_ATTRS:
+            val = flagdef.get(attr, missing)
+            if attr == "choices" and isinstance(val, list):
+                val = [c.get("value") if isinstance(c, dict) else c for c in val]
+            lines.append(_test_attr(attr, val, 4))
+    return "\n".join(lines) + "\n"
+
+
+def _test_attr(name: str, val: Any, indent: int) -> str:
+    prefix = f"{' ' * indent}{name}:"
+    return prefix if val is None else f"{prefix} {encode_flag_value(val)}"
+
+
+def format_script_flags(op_name: str, script_flags: dict | None) -> str:
+    """The flags-import details `--test-flags` writes to stderr: the flags found in the op's
+    script, one `name: {attrs}` line each. Ends with one newline."""
+    lines = [f"### Script flags for {op_name}"]
+    if not script_flags:
+        lines.append("  <none>")
+    for name in sorted(script_flags or {}):
+        lines.append(f"  {name}: {encode_flag_value(script_flags[name] or {})}")
+    return "\n".join(lines) + "\n"

@@ -127,6 +127,23 @@ class OutputScalars:
         step = self.step
         return [(k, values[k], step) for k in sorted(values)]
 
+    def test_line(self, line: str) -> list[tuple[str, list[tuple[str, float]]]]:
+        """Each pattern (its compiled text) with the (key, value) pairs it captures from `line`,
+        for `--test-output-scalars`. Leaves out what `feed_line` drops; changes no step state."""
+        line = line.rstrip()
+        result = []
+        for entry in self.patterns:
+            found = []
+            for key, raw in _matches([entry], line):
+                if key in self.ignored:
+                    continue
+                try:
+                    found.append((key, float(raw)))
+                except ValueError:
+                    continue
+            result.append((entry[1].pattern, found))
+        return result
+
 
 class OutputAttrs:
     """Finds output attributes (§6.4): `key: text` lines whose key is not a scalar of the same

@@ -321,23 +321,10 @@ def archive_runs_dir(archive: str) -> str:
 
 def find_named_archive(name: str) -> str | None:
     """The directory of the named archive whose `archive.json` label is `name`."""
-    import json
+    from guild.store import archives
 
-    archives = os.path.join(os.path.expanduser("~"), ".guild", "archives")
-    try:
-        entries = sorted(os.listdir(archives))
-    except OSError:
-        return None
-    for entry in entries:
-        path = os.path.join(archives, entry)
-        try:
-            with open(os.path.join(path, "archive.json")) as f:
-                label = json.load(f).get("label")
-        except (OSError, ValueError, AttributeError):
-            continue
-        if label == name:
-            return path
-    return None
+    archive = archives.find_archive(name)
+    return archive.path if archive else None
 
 
 def import_runs(runs: list[Run], *, move: bool = False, copy_resources: bool = False,
