@@ -7,7 +7,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 shared="$top/../shared/bench"
 [ -d "$shared" ] || { echo "bench: $shared not found" >&2; exit 1; }
 export GUILD_BIN="$top/.venv/bin/guild"
-export BENCH_TMP="${BENCH_TMP:-$top/build/bench-tmp}"
+# Outside any git work tree, as in the reference figures (Guild probes git there).
+export BENCH_TMP="${BENCH_TMP:-${TMPDIR:-/tmp}/guild-bench}"
 out="$top/build/bench"
 mkdir -p "$out"
 scenarios=("$@")

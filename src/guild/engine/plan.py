@@ -60,21 +60,47 @@ class RunPlan:
 
 
 def load_opdef(opspec: str | None, cwd: str):
-    """Resolve the opspec and import the op's flags from its script."""
-    from guild.project import flags_import, opspec as opspec_mod
-    from guild.store import home
+    """Resolve the opspec and complete the op: flags imported from its script, dependency flags."""
+    from guild.project import opspec as opspec_mod
 
-    opdef = opspec_mod.resolve_opspec(opspec, cwd)
+    _use_parse_cache()
+    return complete_opdef(opspec_mod.resolve_opspec(opspec, cwd))
+
+
+def find_opdef(guildfile_path: str, model_name: str, op_name: str):
+    """The op as its guild.yml defines it now, completed as `load_opdef` does; None if gone."""
+    from guild.project import opspec as opspec_mod
+
+    _use_parse_cache()
+    opdef = opspec_mod.find_opdef(guildfile_path, model_name, op_name)
+    return complete_opdef(opdef) if opdef is not None else None
+
+
+def complete_opdef(opdef):
     if opdef.is_python and not opdef.is_pipeline:
-        try:
-            cache = home.cache_dir("import-flags")
-        except GuildError:
-            cache = None
-        if os.environ.get("NO_IMPORT_FLAGS_CACHE") == "1":
-            cache = None
-        flags_import.import_flags(opdef, cache)
+        from guild.project import flags_import
+
+        flags_import.import_flags(opdef, _home_cache("import-flags", "NO_IMPORT_FLAGS_CACHE"))
     add_dependency_flags(opdef)
     return opdef
+
+
+def _use_parse_cache() -> None:
+    from guild.project import guildfile
+
+    guildfile.set_parse_cache_dir(_home_cache("guildfiles", "NO_GUILDFILE_CACHE"))
+
+
+def _home_cache(name: str, disable_var: str) -> str | None:
+    """`<GUILD_HOME>/cache/<name>`, or None when `disable_var` is 1 or there is no usable home."""
+    from guild.store import home
+
+    if os.environ.get(disable_var) == "1":
+        return None
+    try:
+        return home.cache_dir(name)
+    except GuildError:
+        return None
 
 
 def add_dependency_flags(opdef) -> None:

