@@ -216,7 +216,7 @@ def test_empty_home(genv, tmp_path):
 
 # Arguments that make each command reach Guild home.
 HOME_ARGS = {
-    "cat": ["-p", "a.txt"], "comment": ["-y", "-a", "c"], "export": ["-y", "{tmp}/exported"],
+    "archive": ["-y", "x"], "cat": ["-p", "a.txt"], "comment": ["-y", "-a", "c"], "export": ["-y", "{tmp}/exported"],
     "import": ["-y", "{tmp}/archive"], "label": ["-y", "-s", "x"], "run": ["-y", "op"],
     "tag": ["-y", "-a", "t"], "runs comment": ["-y", "-a", "c"], "runs export": ["-y", "{tmp}/exported"],
     "runs import": ["-y", "{tmp}/archive"], "runs label": ["-y", "-s", "x"], "runs tag": ["-y", "-a", "t"],

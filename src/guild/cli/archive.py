@@ -38,6 +38,7 @@ def main(args) -> int:
     if args.description and not args.create:
         raise GuildError("--description can only be used with --create",
                          hint=f"Try 'guild {COMMAND.path} --help' for more information.")
+    runs = _runs_to_archive(args)
     archive = archives.find_archive(args.name)
     if args.create and archive is not None:
         raise GuildError(f"archive '{args.name}' already exists")
@@ -45,7 +46,6 @@ def main(args) -> int:
         raise GuildError(
             f"archive '{args.name}' does not exist",
             hint="Try 'guild archive --list' for a list of archives or use --create to create it.")
-    runs = _runs_to_archive(args)
     if runs and not _confirm(args, runs):
         raise Aborted(quiet=True)
     return _archive(args, runs, archive)
