@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy as copy_mod
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -50,7 +49,8 @@ class RunOptions:
         return cls(**{k: v for k, v in data.items() if k in DEFAULTS})
 
     def to_run_params(self) -> dict[str, Any]:
-        return {name: copy_mod.deepcopy(getattr(self, name)) for name in DEFAULTS}
+        values = ((name, getattr(self, name)) for name in DEFAULTS)
+        return {name: list(val) if isinstance(val, list) else val for name, val in values}
 
     def copy(self, **changes: Any) -> "RunOptions":
         data = self.to_run_params()

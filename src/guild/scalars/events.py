@@ -117,12 +117,11 @@ class EventWriter:
 
     def _file(self):
         if self._f is None:
-            import socket
             import time
 
             os.makedirs(self.log_dir, exist_ok=True)
             name = "events.out.tfevents.%010d.%s.%d.%d%s" % (
-                int(time.time()), socket.gethostname(), os.getpid(), _next_file_index(),
+                int(time.time()), os.uname().nodename, os.getpid(), _next_file_index(),
                 self.filename_suffix)
             self.path = os.path.join(self.log_dir, name)
             self._f = open(self.path, "ab")
