@@ -584,3 +584,91 @@ def test_runs_delete_with_nothing_to_delete(genv):
     r = genv.run("runs", "purge", "-y")
     assert (r.rc, r.err) == (0, "Nothing to purge.\n")
     assert len(genv.run_ids()) == 3
+
+
+# ---- files where directories should be, unbalanced quotes in commands
+
+def test_run_dir_is_a_file(genv):
+    genv.write("guild.yml", GOOD_GUILD_YML)
+    genv.write("hello.py", HELLO_PY)
+    afile = genv.write("a-file", "x")
+    r = genv.run("run", "-y", "-d", afile, "op")
+    assert_error(r, 1, f"cannot create run directory {afile}: Not a directory")
+    with open(afile) as f:
+        assert f.read() == "x"
+    os.remove(afile)
+    with open(genv.runs_dir(), "w") as f:
+        f.write("x")
+    r = genv.run("run", "-y", "op")
+    assert_error(r, 1)
+    assert f"cannot create run directory {genv.runs_dir()}/" in r.err
+
+
+def test_trash_is_a_file(genv):
+    ids = three_runs(genv)
+    os.makedirs(os.path.join(genv.home, "trash"))
+    with open(os.path.join(genv.home, "trash", "runs"), "w") as f:
+        f.write("x")
+    r = genv.run("runs", "rm", "-y")
+    assert_error(r, 1, f"'{genv.home}/trash/runs' is not a directory")
+    assert genv.run_ids() == ids
+    r = genv.run("runs", "-d")
+    assert (r.rc, r.out) == (0, "")
+
+
+def test_unbalanced_quotes_in_commands(genv):
+    three_runs(genv)
+    r = genv.run("comment", "-y", env={"EDITOR": "'x", "VISUAL": ""})
+    assert_error(r, 1, "cannot run editor ''x': No closing quotation")
+    assert_error(genv.run("diff", "1", "2", "-c", "'x"), 1, "cannot run ''x': No closing quotation")
+    genv.write("data.txt", "data\n")
+    genv.write("hello.py", HELLO_PY)
+    r = _run_op(genv, "op:\n  main: hello\n  requires:\n    - file: data.txt\n      rename: \"a 'x\"\n")
+    assert_error(r, 1, "run failed because a dependency was not met: invalid rename spec 'a 'x': "
+                       "No closing quotation")
+
+
+def _zip(path, entries: list[tuple[str, bytes, int]]) -> str:
+    """A zip with (name, data, st_mode) entries, the run `d...d` first."""
+    run_id = "d" * 32
+    base = [(f"{run_id}/", b"", 0o40755), (f"{run_id}/.guild/", b"", 0o40755),
+            (f"{run_id}/.guild/opref", b"guildfile:/x/guild.yml abc '' op", 0o100644),
+            (f"{run_id}/.guild/attrs/", b"", 0o40755),
+            (f"{run_id}/.guild/attrs/started", str(T0).encode(), 0o100644)]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for name, data, mode in base + entries:
+            info = zipfile.ZipInfo(name)
+            info.external_attr = mode << 16
+            zf.writestr(info, data)
+    return str(path)
+
+
+def test_import_of_damaged_zips(genv, tmp_path):
+    run_id = "d" * 32
+    dup = _zip(tmp_path / "dup.zip", [(f"{run_id}/a", b"x", 0o100644), (f"{run_id}/a/", b"", 0o40755)])
+    crc = _zip(tmp_path / "crc.zip", [(f"{run_id}/big.txt", b"A" * 1000, 0o100644)])
+    data = bytearray((tmp_path / "crc.zip").read_bytes())
+    data[data.find(b"AAAA") + 10] = ord("B")
+    (tmp_path / "crc.zip").write_bytes(bytes(data))
+    for archive in (dup, crc):
+        r = genv.run("import", "-y", archive)
+        assert_error(r, 1)
+        assert r.err.startswith(f"guild: cannot read archive {archive}: "), r.err
+        r = genv.run("runs", "-A", archive)
+        assert r.err.startswith(f"guild: cannot read archive {archive}: "), r.err
+    assert genv.run_ids() == []
+
+
+def test_import_ignores_zip_entries_outside_the_archive(genv, tmp_path):
+    # The zip is unpacked under TMPDIR: `../` and `../../` would land in tmp/ and tmp_path.
+    os.makedirs(tmp_path / "tmp")
+    escape = tmp_path / "abs-escaped.txt"
+    archive = _zip(tmp_path / "slip.zip", [("../escaped.txt", b"x", 0o100644),
+                                           ("../../escaped.txt", b"x", 0o100644),
+                                           (str(escape), b"x", 0o100644)])
+    r = genv.run("import", "-y", archive, env={"TMPDIR": str(tmp_path / "tmp")})
+    assert_no_traceback(r)
+    assert r.rc == 0
+    assert genv.run_ids() == ["d" * 32]
+    assert sorted(os.listdir(tmp_path)) == ["guild-home", "project", "slip.zip", "tmp"]
+    assert os.listdir(tmp_path / "tmp") == []

@@ -8,6 +8,7 @@ import os
 from guild.engine import environ, facts, opconfig, process
 from guild.engine.options import RunOptions
 from guild.engine.plan import RunPlan
+from guild.errors import GuildError
 from guild.store import home as home_mod
 from guild.store.run import Run
 from guild.util import clock, files
@@ -33,7 +34,10 @@ def new_random_seed() -> int:
 def init_run_dir(run_dir: str, run_id: str | None = None) -> Run:
     """Create the run dir with `id` and `initialized` and the PENDING marker."""
     run = Run(run_id or os.path.basename(run_dir), os.path.abspath(run_dir))
-    os.makedirs(run.guild_path("attrs"), exist_ok=True)
+    try:
+        os.makedirs(run.guild_path("attrs"), exist_ok=True)
+    except OSError as e:
+        raise GuildError(f"cannot create run directory {run.path}: {e.strerror}") from None
     if not run.has_attr("id"):
         run.write_attr("id", run.id)
     if not run.has_attr("initialized"):

@@ -59,12 +59,18 @@ def check_in_store(path: str, home: str | None = None) -> None:
 
 
 def _move_with_backup(src: str, dest: str) -> None:
-    if os.path.lexists(dest):
-        backup = _backup_name(dest)
-        log.warning(f"{dest} exists, moving to {backup}")
-        os.rename(dest, backup)
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    shutil.move(src, dest)
+    parent = os.path.dirname(dest)
+    if os.path.lexists(parent) and not os.path.isdir(parent):
+        raise RunError(f"'{parent}' is not a directory")
+    try:
+        os.makedirs(parent, exist_ok=True)
+        if os.path.lexists(dest):
+            backup = _backup_name(dest)
+            log.warning(f"{dest} exists, moving to {backup}")
+            os.rename(dest, backup)
+        shutil.move(src, dest)
+    except OSError as e:  # e.g. a file where the runs or trash directory should be
+        raise RunError(f"cannot move {src} to {dest}: {e.strerror or e}") from None
 
 
 def _backup_name(path: str) -> str:
@@ -279,7 +285,17 @@ def _mtime_tuple(path: str, follow: bool = True) -> tuple[int, ...]:
 
 def unpack_zip(path: str, dest: str) -> None:
     """Extract an export zip into `dest`, recreating symlink entries. Entries that would land
-    outside `dest` are ignored."""
+    outside `dest` are ignored. A damaged zip raises GuildError."""
+    import zipfile
+    import zlib
+
+    try:
+        _unpack_zip(path, dest)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        raise GuildError(f"cannot read archive {path}: {e}") from None
+
+
+def _unpack_zip(path: str, dest: str) -> None:
     import stat
     import zipfile
 
