@@ -21,6 +21,11 @@ COMMAND = Command(
         Opt(["-y", "--yes"], "yes", help="Do not prompt before archiving."),
     ],
     args=[Arg("name", "?", "NAME"), runsel.RUNS_ARG],
+    epilog="""\
+  Moves the selected runs (by default all) to the archive NAME, or copies them
+  with --copy. Use --create to make a new archive. Archived runs are listed with
+  'guild runs -A NAME', brought back with 'guild import NAME' and removed with
+  'guild runs rm -A NAME'.""",
 )
 
 
