@@ -1,15 +1,13 @@
 """Start the op process, tee its output to the terminal and `.guild/output` (+ `output.index`),
 feed completed lines to output-scalar capture, and wait for its exit (spec §5.7).
 
-Both pipes are read by one loop in the calling thread (a selector), not by reader threads:
-threads cost a GIL hand-off per chunk, which shows in batches of short trials."""
+Both pipes are read by one poll loop in the calling thread, not by reader threads: threads cost
+a GIL hand-off per chunk, which shows in batches of short trials."""
 
 from __future__ import annotations
 
 import os
-import signal
 import struct
-import subprocess
 import sys
 import time
 
@@ -71,24 +69,124 @@ class OutputTee:
         self._index.close()
 
 
-def spawn(argv: list[str], cwd: str, env: dict[str, str], capture: bool) -> subprocess.Popen:
+def spawn(argv: list[str], cwd: str, env: dict[str, str], capture: bool) -> "Process":
+    """Start `argv` in `cwd` with `env`; with `capture`, its stdout/stderr go to pipes
+    (one pipe when SYNC_RUN_OUTPUT=1, so the two streams keep their order)."""
     from guild.errors import RunError
 
-    sync = env.get("SYNC_RUN_OUTPUT") == "1"
-    kw: dict[str, Any] = {}
+    pipes: list[tuple[int, int]] = []  # (read fd, stream)
+    actions = []
+    child_ends = []
     if capture:
-        kw["stdout"] = subprocess.PIPE
-        kw["stderr"] = subprocess.STDOUT if sync else subprocess.PIPE
+        r_out, w_out = os.pipe()
+        pipes.append((r_out, 0))
+        child_ends.append(w_out)
+        actions.append((os.POSIX_SPAWN_DUP2, w_out, 1))
+        if env.get("SYNC_RUN_OUTPUT") == "1":
+            actions.append((os.POSIX_SPAWN_DUP2, w_out, 2))
+        else:
+            r_err, w_err = os.pipe()
+            pipes.append((r_err, 1))
+            child_ends.append(w_err)
+            actions.append((os.POSIX_SPAWN_DUP2, w_err, 2))
+    exe = _which(argv[0], env) if argv else None
+    if exe is None:
+        _close_all([fd for fd, _ in pipes] + child_ends)
+        name = argv[0] if argv else ""
+        raise RunError(f"error running {name}: [Errno 2] No such file or directory: '{name}'")
+    # posix_spawn has no cwd argument: the spawning thread (there is only one) steps into cwd.
+    # Python ignores SIGPIPE; the child gets the default action back, as subprocess gives it.
+    here = os.getcwd()
+    os.chdir(cwd)
     try:
-        return subprocess.Popen(argv, cwd=cwd, env=env, **kw)
+        pid = os.posix_spawn(exe, argv, env, file_actions=actions, setsigdef=_DEFAULT_SIGNALS)
     except OSError as e:
-        raise RunError(f"error running {argv[0] if argv else '?'}: {e}") from None
+        _close_all([fd for fd, _ in pipes])
+        raise RunError(f"error running {argv[0]}: {e}") from None
+    finally:
+        os.chdir(here)
+        _close_all(child_ends)
+    return Process(pid, pipes)
+
+
+def _which(cmd: str, env: dict[str, str]) -> str | None:
+    """The executable `cmd` names, searched on the op env's PATH as `subprocess` does."""
+    if "/" in cmd:
+        return cmd if os.access(cmd, os.X_OK) else None
+    for d in (env.get("PATH") or os.defpath).split(os.pathsep):
+        path = os.path.join(d or ".", cmd)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+try:  # signal numbers without the enum-building `signal` module (start-up time)
+    import _signal as _sig
+except ImportError:  # pragma: no cover - other Pythons
+    import signal as _sig
+
+SIGTERM = _sig.SIGTERM
+SIGKILL = _sig.SIGKILL
+_DEFAULT_SIGNALS = tuple(getattr(_sig, n) for n in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(_sig, n))
+
+
+class Process:
+    """A child started with posix_spawn: the part of `subprocess.Popen` the engine needs. Using
+    `subprocess` itself costs a third of a run's own start-up (the modules it imports)."""
+
+    def __init__(self, pid: int, pipes: list[tuple[int, int]]):
+        self.pid = pid
+        self.pipes = pipes  # (read fd, stream: 0 stdout, 1 stderr)
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """The exit status (negative: killed by that signal); TimeoutError after `timeout` s."""
+        if self.returncode is not None:
+            return self.returncode
+        if timeout is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+            return self.returncode
+        deadline = time.monotonic() + timeout
+        delay = 0.0005
+        while self.poll() is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError()
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 0.05)
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def kill(self) -> None:
+        self.send_signal(SIGKILL)
 
 
 class _Deadline:
     """`--stop-after`: SIGTERM after N minutes, SIGKILL after a further kill delay."""
 
-    def __init__(self, proc: subprocess.Popen, stop_after: float | None):
+    def __init__(self, proc: Process, stop_after: float | None):
         self.proc = proc
         self.term_at = time.monotonic() + stop_after * 60 if stop_after else None
         self.kill_at: float | None = None
@@ -108,12 +206,12 @@ class _Deadline:
 
             elapsed = (now - self.started) / 60
             log.info(f"Stopping process early (pid {self.proc.pid}) - {elapsed:.1f} minute(s) elapsed")
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(SIGTERM)
             self.term_at = None
             self.kill_at = now + float(os.environ.get("STOP_AFTER_KILL_DELAY") or 30)
 
 
-def wait_with_tee(proc: subprocess.Popen, tee: OutputTee | None, stop_after: float | None = None) -> int:
+def wait_with_tee(proc: Process, tee: OutputTee | None, stop_after: float | None = None) -> int:
     """Pump the process's pipes into `tee` and wait for its exit; returns the exit status."""
     deadline = _Deadline(proc, stop_after)
     try:
@@ -123,47 +221,51 @@ def wait_with_tee(proc: subprocess.Popen, tee: OutputTee | None, stop_after: flo
     except KeyboardInterrupt:
         return _interrupt(proc)
     finally:
+        _close_all([fd for fd, _ in proc.pipes])
+        proc.pipes = []
         if tee is not None:
             tee.close()
 
 
-def _pump(proc: subprocess.Popen, tee: OutputTee, deadline: _Deadline) -> None:
-    import selectors
+def _pump(proc: Process, tee: OutputTee, deadline: _Deadline) -> None:
+    import select
 
-    with selectors.DefaultSelector() as sel:
-        for stream, pipe in ((0, proc.stdout), (1, proc.stderr)):
-            if pipe is not None:
-                sel.register(pipe, selectors.EVENT_READ, stream)
-        while sel.get_map():
-            for key, _ in sel.select(deadline.timeout()):
-                chunk = os.read(key.fd, 65536)
-                if chunk:
-                    tee.write(chunk, key.data)
-                else:
-                    sel.unregister(key.fileobj)
-                    key.fileobj.close()
-            deadline.check()
+    poller = select.poll()
+    streams = {}
+    for fd, stream in proc.pipes:
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        streams[fd] = stream
+    while streams:
+        timeout = deadline.timeout()
+        for fd, _ in poller.poll(None if timeout is None else timeout * 1000):
+            chunk = os.read(fd, 65536)
+            if chunk:
+                tee.write(chunk, streams[fd])
+            else:
+                poller.unregister(fd)
+                del streams[fd]
+        deadline.check()
 
 
-def _wait(proc: subprocess.Popen, deadline: _Deadline) -> int:
+def _wait(proc: Process, deadline: _Deadline) -> int:
     while True:
         try:
             return proc.wait(timeout=deadline.timeout())
-        except subprocess.TimeoutExpired:
+        except TimeoutError:
             deadline.check()
 
 
-def _interrupt(proc: subprocess.Popen) -> int:
+def _interrupt(proc: Process) -> int:
     from guild.util import log
 
     try:
         return proc.wait(timeout=2)
-    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+    except (TimeoutError, KeyboardInterrupt):
         pass
     log.info("Operation interrupted - waiting for process to exit")
     try:
         return proc.wait(timeout=28)
-    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+    except (TimeoutError, KeyboardInterrupt):
         log.info("Operation process did not exit - stopping forcefully")
         proc.kill()
         return proc.wait()
