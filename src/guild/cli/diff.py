@@ -133,23 +133,19 @@ def _default_tool() -> str:
 
 
 def _user_config() -> dict:
-    """The first user config file found (runs.md §1.2 order), or {}."""
+    """The user config file in use (runs.md §1.2 order), or {} when there is none."""
     from guild.store import home
+    from guild.util import yamlutil
 
-    candidates = [os.environ.get("GUILD_CONFIG"), "guild-config.yml",
-                  os.path.join(home.guild_home(), "config.yml"),
-                  os.path.join(os.path.expanduser("~"), ".guild", "config.yml")]
-    for path in candidates:
-        if path and os.path.isfile(path):
-            from guild.util import yamlutil
-
-            try:
-                with open(path, "rb") as f:
-                    data = yamlutil.load(f.read())
-            except (OSError, *yamlutil.yaml_error_types()) as e:
-                raise GuildError(f"error reading {path}: {e}") from None
-            return data if isinstance(data, dict) else {}
-    return {}
+    path = home.user_config_path()
+    if not os.path.isfile(path):
+        return {}
+    try:
+        with open(path, "rb") as f:
+            data = yamlutil.load(f.read())
+    except (OSError, *yamlutil.yaml_error_types()) as e:
+        raise GuildError(f"error reading {path}: {e}") from None
+    return data if isinstance(data, dict) else {}
 
 
 def _call_tool(cmd: str, left: str, right: str) -> None:
