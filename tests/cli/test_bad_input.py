@@ -672,3 +672,38 @@ def test_import_ignores_zip_entries_outside_the_archive(genv, tmp_path):
     assert genv.run_ids() == ["d" * 32]
     assert sorted(os.listdir(tmp_path)) == ["guild-home", "project", "slip.zip", "tmp"]
     assert os.listdir(tmp_path / "tmp") == []
+
+
+def test_export_and_import_of_a_run_with_a_named_pipe(genv, tmp_path):
+    ids = three_runs(genv)
+    run_dir = os.path.join(genv.runs_dir(), ids[2])
+    os.mkfifo(os.path.join(run_dir, "pipe"))
+    before = snapshot(genv.home)
+    dest = tmp_path / "exported"
+    r = genv.run("export", "-y", str(dest), ids[2][:8])
+    assert_error(r, 1)
+    assert f"guild: cannot copy {run_dir} to {dest}/{ids[2]}: " in r.err
+    assert "is a named pipe" in r.err
+    assert os.listdir(dest) == [".guild-nocopy"]  # no half-copied run
+    assert snapshot(genv.home) == before
+    # The same run as an archive to import from
+    archive = tmp_path / "archive"
+    os.makedirs(archive)
+    os.rename(run_dir, archive / ids[2])
+    r = genv.run("import", "-y", str(archive))
+    assert_error(r, 1)
+    assert "is a named pipe" in r.err
+    assert genv.run_ids() == ids[:2]
+    assert sorted(os.listdir(archive / ids[2])) == [".guild", "a.txt", "pipe"]
+
+
+def test_os_errors_are_one_line(genv):
+    # --save-trials writes in batch code that has no handler of its own: the CLI's last resort
+    genv.write("guild.yml", GOOD_GUILD_YML)
+    genv.write("hello.py", HELLO_PY)
+    afile = genv.write("a-file", "x")
+    r = genv.run("run", "-y", "op", "x=[1,2]", "--save-trials", f"{afile}/trials.csv")
+    assert_error(r, 1, f"[Errno 20] Not a directory: '{afile}/trials.csv'")
+    r = genv.run("--debug", "run", "-y", "op", "x=[1,2]", "--save-trials", f"{afile}/trials.csv")
+    assert r.rc == 1 and "NotADirectoryError" in r.err  # --debug shows where
+    assert_error(genv.run("-C", afile, "runs"), 1, f"'{afile}' is not a directory")

@@ -77,6 +77,12 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     except BrokenPipeError:
         code = 0
+    except OSError as e:
+        # The last resort for the environment failing a command (a file where a directory should
+        # be, no permission, a full disk): one line as for any error; --debug shows where.
+        if os.environ.get("LOG_LEVEL") == "10":
+            raise
+        code = report(GuildError(str(e)))
     sys.stdout.flush()
     sys.exit(code or 0)
 
@@ -156,6 +162,8 @@ def _dispatch(module_name: str, argv: list[str], typed_path: str | None = None) 
 def _chdir(path: str) -> None:
     try:
         os.chdir(path)
+    except NotADirectoryError:
+        raise GuildError(f"'{path}' is not a directory") from None
     except OSError:
         raise GuildError(f"directory '{path}' does not exist") from None
 

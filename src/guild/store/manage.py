@@ -178,14 +178,29 @@ def is_zip_path(path: str) -> bool:
 
 def copy_run_dir(src: str, dest: str, *, move: bool = False, follow_links: bool = False) -> None:
     """Copy (or move) the run dir `src` to `dest`. Symlinks stay symlinks unless `follow_links`,
-    which copies what they point to (dangling links are skipped)."""
-    if move and not follow_links:
-        os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
-        shutil.move(src, dest)
-        return
-    shutil.copytree(src, dest, symlinks=not follow_links, ignore=_dangling_links if follow_links else None)
+    which copies what they point to (dangling links are skipped). A failed copy (e.g. a named
+    pipe in the run) raises RunError and leaves no partial copy; the source is kept."""
+    existed = os.path.lexists(dest)
+    try:
+        if move and not follow_links:
+            os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+            shutil.move(src, dest)
+            return
+        shutil.copytree(src, dest, symlinks=not follow_links,
+                        ignore=_dangling_links if follow_links else None)
+    except OSError as e:
+        if not existed and os.path.isdir(src):
+            shutil.rmtree(dest, ignore_errors=True)
+        raise RunError(f"cannot {'move' if move else 'copy'} {src} to {dest}: {_copy_error(e)}") from None
     if move:
         shutil.rmtree(src)
+
+
+def _copy_error(e: OSError) -> str:
+    # shutil.Error carries a list of (src, dest, reason) for every file it could not copy
+    if isinstance(e, shutil.Error) and e.args and isinstance(e.args[0], list) and e.args[0]:
+        return str(e.args[0][0][2])
+    return e.strerror or str(e)
 
 
 def _dangling_links(dirname: str, names: list[str]) -> list[str]:
