@@ -14,7 +14,7 @@ from test_runs_support import T0, make_run
 from guild.cli.main import COMMANDS, RUNS_SUBCOMMANDS
 from guild.store.run import Run
 
-COMMAND_PATHS = [name for name in COMMANDS] + [f"runs {name}" for name in RUNS_SUBCOMMANDS]
+COMMAND_PATHS = list(COMMANDS) + [f"runs {name}" for name in RUNS_SUBCOMMANDS]
 
 GOOD_GUILD_YML = "op:\n  main: hello\n  flags:\n    x: 1\n"
 HELLO_PY = "x = 1\nprint('hello', x)\n"
@@ -112,8 +112,8 @@ def test_non_integer_for_int_option(genv, path, name, opt):
     assert_error(r, 2, f"Invalid value for {labels}: 'abc' is not a valid integer.")
 
 
-def test_every_command_has_an_int_option_case():
-    # Guards the parametrization above: int options exist and are all exercised somewhere.
+def test_int_option_cases_are_found():
+    # Guards the parametrization above: it must find the int options the commands have.
     paths = {path for path, _, _ in _value_options(lambda opt: opt.type is int)}
     assert {"runs", "compare", "comment", "run", "tensorboard", "stop"} <= paths
 
@@ -135,7 +135,8 @@ RUN_COMMANDS = [
     ("runs info",), ("ls",), ("cat", "-p", "a.txt"), ("select",), ("label", "-y", "-s", "x"),
     ("tag", "-y", "-a", "t"), ("comment", "-y", "-a", "c"), ("mark", "-y"), ("runs delete", "-y"),
     ("runs delete", "-y", "-p"), ("export", "-y", "{tmp}/exported"), ("stop", "-y"), ("compare", "-t"),
-    ("tensorboard", "--export-scalars", "-"), ("runs label", "-y", "-s", "x"),
+    ("tensorboard", "--export-scalars", "-"), ("runs label", "-y", "-s", "x"), ("open", "-c", "true"),
+    ("watch",),
 ]
 
 
@@ -161,8 +162,10 @@ def test_bad_run_specs_change_nothing(genv, tmp_path, cmd):
     assert not os.path.exists(tmp_path / "exported")
 
 
-@pytest.mark.parametrize("cmd", [c for c in RUN_COMMANDS if c[0] in ("runs info", "ls", "cat", "select")],
-                         ids=_cmd_id)
+ONE_RUN = ("runs info", "ls", "cat", "select", "open", "watch")
+
+
+@pytest.mark.parametrize("cmd", [c for c in RUN_COMMANDS if c[0] in ONE_RUN], ids=_cmd_id)
 def test_ambiguous_id_prefix(genv, tmp_path, cmd):
     three_runs(genv)
     r = genv.run(*_argv(cmd, str(tmp_path), "aa"))
@@ -190,7 +193,8 @@ def test_diff_with_bad_run_specs(genv):
 
 # ---- Guild home
 
-ONE_RUN_COMMANDS = [("runs info",), ("ls",), ("cat", "-p", "a.txt"), ("select",), ("diff",)]
+ONE_RUN_COMMANDS = [("runs info",), ("ls",), ("cat", "-p", "a.txt"), ("select",), ("diff",),
+                    ("open", "-c", "true")]
 NOTHING_TO_DO = [
     (("runs delete", "-y"), "Nothing to delete."), (("runs purge", "-y"), "Nothing to purge."),
     (("runs restore", "-y"), "Nothing to restore."), (("export", "-y", "{tmp}/exported"), "No runs to export."),
@@ -207,6 +211,9 @@ def test_empty_home(genv, tmp_path):
         assert (r.rc, r.err) == (0, msg + "\n")
     for cmd in (("label", "-y", "-s", "x"), ("tag", "-y", "-a", "t"), ("comment", "-y", "-a", "c")):
         assert_error(genv.run(*_argv(cmd, str(tmp_path))), 1, "could not find a run matching '1'")
+    r = genv.run("watch")
+    assert_error(r, 1, "nothing to watch")
+    assert r.err.splitlines()[-1] == "You can view the output of a specific run using 'guild watch RUN'."
     for cmd in (("runs",), ("runs", "-d"), ("compare", "-t"), ("tensorboard", "--export-scalars", "-")):
         r = genv.run(*cmd)
         assert_no_traceback(r)
