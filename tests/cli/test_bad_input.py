@@ -516,6 +516,13 @@ def test_bad_started_range(genv):
     assert len(genv.run_ids()) == 3
 
 
+def test_started_range_out_of_bounds(genv):
+    three_runs(genv)
+    for spec in ("9999 years ago", "99999999999 days ago", "last 99999999999999 days"):
+        r = genv.run("runs", "--started", spec)
+        assert_error(r, 1, "invalid RANGE: date out of range")
+
+
 def test_bad_filter(genv):
     three_runs(genv)
     assert_error(genv.run("runs", "--filter", "a =="), 1,
@@ -714,3 +721,14 @@ def test_os_errors_are_one_line(genv):
     r = genv.run("--debug", "run", "-y", "op", "x=[1,2]", "--save-trials", f"{afile}/trials.csv")
     assert r.rc == 1 and "NotADirectoryError" in r.err  # --debug shows where
     assert_error(genv.run("-C", afile, "runs"), 1, f"'{afile}' is not a directory")
+
+
+def test_input_nested_past_the_recursion_limit(genv):
+    three_runs(genv)
+    genv.write("guild.yml", GOOD_GUILD_YML)
+    genv.write("hello.py", HELLO_PY)
+    r = genv.run("run", "-y", "op", "x=&a [*a]")  # a YAML list that contains itself
+    assert_error(r, 1, "input is nested too deeply or refers to itself")
+    r = genv.run("runs", "-F", "x = 1" + " and x = 1" * 2000)
+    assert_error(r, 1, "input is nested too deeply or refers to itself")
+    assert len(genv.run_ids()) == 3

@@ -77,12 +77,14 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     except BrokenPipeError:
         code = 0
-    except OSError as e:
+    except (OSError, RecursionError) as e:
         # The last resort for the environment failing a command (a file where a directory should
-        # be, no permission, a full disk): one line as for any error; --debug shows where.
+        # be, no permission, a full disk) or input nested past Python's limit (`x='&a [*a]'`):
+        # one line as for any error; --debug shows where.
         if os.environ.get("LOG_LEVEL") == "10":
             raise
-        code = report(GuildError(str(e)))
+        msg = "input is nested too deeply or refers to itself" if isinstance(e, RecursionError) else str(e)
+        code = report(GuildError(msg))
     sys.stdout.flush()
     sys.exit(code or 0)
 

@@ -221,4 +221,9 @@ def _unit_range(now: dt.datetime, unit: str, ago: int) -> Range:
 def parse(spec: str, now: dt.datetime | None = None) -> Range:
     """The `[start, end)` range `spec` names; `now` defaults to the local time."""
     now = now or dt.datetime.now()
-    return _Parser(_lex(spec), now).spec()
+    try:
+        return _Parser(_lex(spec), now).spec()
+    except RangeError:
+        raise
+    except (OverflowError, ValueError):  # e.g. `9999 years ago`
+        raise RangeError("date out of range") from None
