@@ -732,3 +732,14 @@ def test_input_nested_past_the_recursion_limit(genv):
     r = genv.run("runs", "-F", "x = 1" + " and x = 1" * 2000)
     assert_error(r, 1, "input is nested too deeply or refers to itself")
     assert len(genv.run_ids()) == 3
+
+
+def test_restart_pipeline_with_garbage_steps_attr(genv):
+    r = _run_op(genv, "op:\n  steps: [hello]\nhello:\n  main: hello\n")
+    assert r.rc == 0, r.err
+    pipeline_dir = next(path for path in (os.path.join(genv.runs_dir(), i) for i in genv.run_ids())
+                        if os.path.islink(os.path.join(path, "hello")))  # the step's link
+    pipeline = Run.for_dir(pipeline_dir)
+    with open(pipeline.attr_path("steps"), "w") as f:
+        f.write("5\n")
+    assert_error(genv.run("run", "-y", "--restart", pipeline.id), 1, "invalid step data: 5")

@@ -171,7 +171,7 @@ def plan_for_run(run: Run, opts: RunOptions, opdef, flags: dict[str, Any],
         project_dir=project_dir,
         guild_op=os.path.join(opref.pkg_name, opref.op_name) if opref.pkg_type == "script" else opref.base_desc(),
         op_desc=opref.base_desc(),
-        steps=list(steps or []) if steps is not None else None,
+        steps=(steps if isinstance(steps, list) else [steps]) if steps is not None else None,
         delete_on_success=bool(op_config.get("delete-on-success")),
     )
 
