@@ -1075,3 +1075,13 @@ def test_upstream_value_naming_a_directory(genv):
         DEP_ERROR + "unexpected error resolving 'operation:prepare' in operation:prepare resource: "
         "AttributeError(\"'str' object has no attribute 'dir'\")",
     ]
+
+
+def test_target_path_cannot_leave_the_run_dir(genv):
+    genv.write("data.txt", "data\n")
+    genv.write("op.py", "print('ok')\n")
+    genv.write("guild.yml", "op:\n  main: op\n  requires:\n    - file: data.txt\n      target-path: ../../outside\n")
+    r = genv.run("run", "op", "-y")
+    assert r.rc == 1
+    assert "path must be inside the run directory" in r.err and "Traceback" not in r.err
+    assert not os.path.exists(os.path.join(genv.home, "outside"))

@@ -377,3 +377,20 @@ def test_background_run_detaches_and_completes(genv):
     assert _attr(run_dir, "exit_status") == 0
     with open(os.path.join(run_dir, ".guild", "output")) as f:
         assert f.read() == "done\n"
+
+
+def test_sourcecode_dest_cannot_leave_the_run_dir(genv, tmp_path):
+    genv.write("guild.yml", "op:\n  main: op\n  sourcecode:\n    dest: ../../escaped\n")
+    genv.write("op.py", "print('hi')\n")
+    r = genv.run("run", "op", "-y")
+    assert r.rc == 1
+    assert r.err.strip().endswith("guild: invalid sourcecode dest '../../escaped': must be inside the run directory")
+    assert not os.path.exists(os.path.join(genv.home, "escaped"))
+    assert "error" in genv.run("runs").out
+
+
+def test_max_trials_must_be_positive(genv):
+    _project(genv)
+    r = genv.run("run", "train", "lr=[0.1,0.2]", "-m", "-1", "-y")
+    assert r.rc == 2
+    assert r.err.startswith("guild: Invalid value for '-m' / '--max-trials' / '--trials': -1 is not in the range x>=1.")

@@ -808,3 +808,10 @@ def test_diff_errors(genv, tmp_path):
     r = genv.run("diff", "-p", "/abs", "-c", "echo")
     assert r.rc == 1
     assert r.err.startswith("guild: PATH must be relative\n")
+
+
+def test_empty_run_spec_matches_nothing(genv, three):
+    r = genv.run("runs", "rm", "", "-y")
+    assert r.rc == 1
+    assert r.err.startswith("guild: could not find a run matching ''")
+    assert len(genv.run_ids()) == 3

@@ -23,7 +23,7 @@ COMMAND = Command(
         Opt(["--force-deps"], "force_deps", "flag", "Continue even when a required resource is not resolved."),
         Opt(["-D", "--dep"], "additional_deps", "multi", "Include PATH as a dependency.", "PATH"),
         Opt(["--stop-after"], "stop_after", "value", "Stop operation after N minutes.", "N", type=float),
-        Opt(["-m", "--max-trials", "--trials"], "max_trials", "value", "Maximum number of trials to run in batch operations.", "N", type=int),
+        Opt(["-m", "--max-trials", "--trials"], "max_trials", "value", "Maximum number of trials to run in batch operations.", "N", type=int, min=1),
         Opt(["-o", "--optimizer"], "optimizer", "value", "Optimize the run using the specified algorithm.", "ALGORITHM"),
         Opt(["-O", "--optimize"], "optimize", "flag", "Optimize the run using the default optimizer."),
         Opt(["-N", "--minimize"], "minimize", "value", "Column to minimize when running with an optimizer.", "COLUMN"),

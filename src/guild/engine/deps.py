@@ -17,7 +17,7 @@ from guild.engine import deps_model
 from guild.engine.deps_files import PlaceError, ResolveError
 from guild.engine.deps_model import Resource, Source
 from guild.errors import GuildError
-from guild.util import log
+from guild.util import files, log
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -268,6 +268,10 @@ def _target_path(source: Source, res: Resource) -> str:
     val = "" if val is None else str(val)
     if os.path.isabs(val):
         raise PlaceError(f"invalid path '{val}' in {_res_raw_name(res)} resource (path must be relative)")
+    if files.escapes(val):
+        raise PlaceError(
+            f"invalid path '{val}' in {_res_raw_name(res)} resource (path must be inside the run directory)"
+        )
     return val
 
 

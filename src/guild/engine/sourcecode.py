@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from fnmatch import fnmatchcase
 
-from guild.util import log
+from guild.errors import GuildError
+from guild.util import files, log
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -473,6 +474,8 @@ def copy_sourcecode(plan: CopyPlan, run_dir: str) -> list[str]:
 
     if plan.disabled:
         return []
+    if files.escapes(plan.dest):
+        raise GuildError(f"invalid sourcecode dest '{plan.dest}': must be inside the run directory")
     copied: list[str] = []
     entries: list[list[str]] = []
     for rel in plan.selected:

@@ -258,6 +258,8 @@ def resolve_spec(runs: list[Run], spec: str) -> list[Run]:
 
     An index or range in bounds selects by position; anything else is an id prefix.
     Raises SpecNotFound when nothing matches."""
+    if not spec:  # an empty prefix would match every run
+        raise SpecNotFound(spec)
     n = len(runs)
     if spec.isdigit():
         i = int(spec)

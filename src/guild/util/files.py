@@ -29,6 +29,12 @@ def write_atomic(path: str, data: str | bytes) -> None:
         raise
 
 
+def escapes(rel_path: str) -> bool:
+    """True if the relative path `rel_path` leads outside the directory it is relative to."""
+    norm = os.path.normpath(rel_path)
+    return os.path.isabs(rel_path) or norm == ".." or norm.startswith(".." + os.sep)
+
+
 def touch(path: str) -> None:
     with open(path, "a"):
         pass
