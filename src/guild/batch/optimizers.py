@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
 
 from guild.errors import GuildError
 
@@ -11,15 +11,18 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
     from typing import Any
 
 
-@dataclass(frozen=True)
-class Optimizer:
-    name: str  # op name in the opref: `+`, `random`, `gp`, `forest`, `gbrt`
-    model: str  # `` for `+`, `skopt` for the others
-    flagdefs: dict = field(default_factory=dict)
-    default_max_trials: int | None = 20
-    delete_on_success: bool = False
-    sequential: bool = False
-    opdef: Any = None  # a project op acting as the optimizer (§5.5); None for the built-ins
+_OptimizerFields = namedtuple(
+    "Optimizer", "name model flagdefs default_max_trials delete_on_success sequential opdef",
+    defaults=({}, 20, False, False, None),
+)
+
+
+class Optimizer(_OptimizerFields):
+    """A batch operation. `name`: its op name in the opref (`+`, `random`, `gp`, `forest`, `gbrt`);
+    `model`: `` for `+`, `skopt` for the others; `opdef`: a project op acting as the optimizer
+    (§5.5), None for the built-ins. A named tuple, not a dataclass: start-up time."""
+
+    __slots__ = ()
 
     @property
     def desc(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from collections import namedtuple
 
 from guild.errors import GuildError
 
@@ -15,16 +15,16 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
     from typing import Any
 
 
-@dataclass(frozen=True)
-class Dimension:
-    name: str
-    kind: str  # "int", "real" or "cat"
-    low: Any = None
-    high: Any = None
-    log: bool = False
-    categories: tuple = ()
-    initial: Any = None
-    has_initial: bool = False
+_DimensionFields = namedtuple(
+    "Dimension", "name kind low high log categories initial has_initial",
+    defaults=(None, None, False, (), None, False),
+)
+
+
+class Dimension(_DimensionFields):
+    """A search dimension; `kind` is "int", "real" or "cat". A named tuple: start-up time."""
+
+    __slots__ = ()
 
     def sample(self, rng: random.Random) -> Any:
         if self.kind == "cat":

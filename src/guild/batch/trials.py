@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import os
 import random
-import shutil
 
 from guild.batch import space
 from guild.errors import GuildError
@@ -140,6 +139,8 @@ def _csv_trials(text: str) -> list[dict[str, Any]]:
 
 def create_trial(batch: Run, proto: Run, flags: dict[str, Any], runs_dir: str) -> Run:
     """A new pending trial run: link in the batch dir, proto tree copied, trial attrs written (§4.2)."""
+    import shutil
+
     from guild.engine import lifecycle, plan as plan_mod
     from guild.util import clock
 

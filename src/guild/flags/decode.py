@@ -21,6 +21,9 @@ _FUNCTION_PAT = r"(?s)([A-Za-z0-9_.\-]*)\[([^\[\]]*)\]\Z"
 _REPEAT_PAT = r"(?s)(\[.*\])\s*\*\s*([0-9]+)\Z"
 # Text YAML would read back as the same string: no need to load PyYAML for it.
 _PLAIN_WORD_PAT = r"[A-Za-z_][A-Za-z0-9_\-./]*\Z"
+_SIMPLE_INT_PAT = r"[-+]?(?:0|[1-9][0-9]*)\Z"
+_SIMPLE_FLOAT_PAT = r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z"
+_SIMPLE_LIST_PAT = r"\[([^\[\]{}'\"#&*!|>%@`:?]*)\]\Z"
 _YAML_WORDS: dict[str, Any] = {
     **{w: True for w in "yes Yes YES true True TRUE on On ON".split()},
     **{w: False for w in "no No NO false False FALSE off Off OFF".split()},
@@ -121,16 +124,44 @@ def _decode_default(text: str) -> Any:
 
 def _yaml_decode(text: str) -> Any:
     """YAML 1.1 value of `text`, or `_NO_VALUE` when it is not valid YAML."""
-    if text in _YAML_WORDS:
-        return _YAML_WORDS[text]
-    if re.match(_PLAIN_WORD_PAT, text):
-        return text
+    simple = _simple_scalar(text)
+    if simple is not _NO_VALUE:
+        return simple
+    if text.startswith("["):
+        items = _simple_flow_list(text)
+        if items is not None:
+            return items
     from guild.util import yamlutil
 
     try:
         return yamlutil.load(text)
     except (ValueError, TypeError, OverflowError, *yamlutil.yaml_error_types()):
         return _NO_VALUE
+
+
+def _simple_scalar(text: str) -> Any:
+    """The YAML value of a word, boolean, null or decimal number (without PyYAML), or _NO_VALUE."""
+    if text in _YAML_WORDS:
+        return _YAML_WORDS[text]
+    if re.match(_PLAIN_WORD_PAT, text):
+        return text
+    if re.match(_SIMPLE_INT_PAT, text):
+        return int(text)
+    if re.match(_SIMPLE_FLOAT_PAT, text):
+        return float(text)
+    return _NO_VALUE
+
+
+def _simple_flow_list(text: str) -> list | None:
+    """`[a, 1, yes]` of simple scalars without PyYAML (a grid's values), else None."""
+    m = re.match(_SIMPLE_LIST_PAT, text)
+    if not m:
+        return None
+    body = m.group(1).strip()
+    if not body:
+        return []
+    items = [_simple_scalar(item.strip()) for item in body.split(",")]
+    return None if _NO_VALUE in items else items
 
 
 def split_function(text: str) -> tuple[str | None, list[str]] | None:
