@@ -248,6 +248,8 @@ def yaml_flow_value(v: Any) -> str:
         return str(v)
     if isinstance(v, float):
         return yamlutil.float_text(v)
+    if isinstance(v, list) and all(x is None or isinstance(x, (bool, int, float)) for x in v):
+        return "[" + ", ".join(yaml_flow_value(x) for x in v) + "]"  # a grid's values: no PyYAML
     return _yaml_flow(v)
 
 
