@@ -20,13 +20,22 @@ _MERGED_PARAMS = ("force_sourcecode", "gpus", "label", "needed", "tags")
 
 
 def find_run(spec: str) -> Run:
-    """The run named by a restart spec: a run dir path, an op spec (its latest run) or an id prefix."""
+    """The run named by a restart spec (spec §5.10): a run dir path or id, an index into the run
+    list (as other commands accept), an op spec (its marked or latest run), or an id prefix."""
     if (os.path.isabs(spec) or spec.startswith(".")) and is_run_dir(spec):
         return Run.for_dir(spec)
     runs_dir = home_mod.runs_dir()
     exact = os.path.join(runs_dir, spec)
     if "/" not in spec and is_run_dir(exact):
         return Run(spec, exact)
+    if spec.isdigit():  # an index into the run list first, as run specs are read (runs.md §6.1)
+        runs = sorted_runs(list(iter_runs(runs_dir)))
+        if 1 <= int(spec) <= len(runs):
+            return runs[int(spec) - 1]
+    by_op = [r for r in iter_runs(runs_dir) if r.opref and _op_matches(r, spec)]
+    if by_op:
+        marked = [r for r in by_op if r.get("marked")]
+        return sorted_runs(marked or by_op)[0]
     by_id = [r for r in iter_runs(runs_dir) if r.id.startswith(spec)]
     if len(by_id) == 1:
         return by_id[0]
@@ -37,14 +46,6 @@ def find_run(spec: str) -> Run:
         for r in sorted_runs(by_id):
             sys.stderr.write(f"  {r.short_id}\n")
         raise GuildError("", quiet=True)
-    by_op = [r for r in iter_runs(runs_dir) if r.opref and _op_matches(r, spec)]
-    if by_op:
-        marked = [r for r in by_op if r.get("marked")]
-        return sorted_runs(marked or by_op)[0]
-    if spec.isdigit():  # an index into the run list, as other commands accept
-        runs = sorted_runs(list(iter_runs(runs_dir)))
-        if 1 <= int(spec) <= len(runs):
-            return runs[int(spec) - 1]
     raise GuildError(f"could not find a run matching '{spec}'", hint="Try 'guild runs list' for a list.")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 
 from guild.errors import RunError
 from guild.store.opref import OpRef
@@ -14,8 +13,6 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
     from typing import Any, Iterator
 
 _UNSET = object()
-# Decimal ints without leading zeros (YAML 1.1 reads `010` as octal, so those go through YAML).
-_PLAIN_INT = re.compile(rb"-?[1-9][0-9]*|0")
 
 
 class Run:
@@ -79,11 +76,8 @@ class Run:
         fast = _simple_scalar(data)
         if fast is not _UNSET:
             return fast
-        text = data.strip()
-        if _PLAIN_INT.fullmatch(text):  # timestamps and exit codes: skip the YAML parser
-            return int(text)
         try:
-            return yamlutil.load(data)
+            return yamlutil.load_attr(data)
         except Exception:
             from guild.util.log import warning
 

@@ -247,3 +247,159 @@ def _plain_ok(s: str) -> bool:
     if s[-1] in " :" or ": " in s or " #" in s:
         return False
     return not (_regex(_NOT_STR_PATTERN).match(s) or _regex(_FLOAT_PATTERN).match(s))
+
+
+# ---- a small block parser for attr files (no PyYAML import)
+
+_SIMPLE_INT_PATTERN = r"-?(?:0|[1-9][0-9]*)\Z"
+_SIMPLE_FLOAT_PATTERN = r"-?(?:0|[1-9][0-9]*)\.[0-9]+(?:e[-+][0-9]+)?\Z"
+_SCALAR_WORDS: dict[str, Any] = {
+    **{w: True for w in "yes Yes YES true True TRUE on On ON".split()},
+    **{w: False for w in "no No NO false False FALSE off Off OFF".split()},
+    **{w: None for w in ("null", "Null", "NULL", "~")},
+    ".inf": float("inf"), "-.inf": float("-inf"), ".nan": float("nan"),
+}
+
+
+def load_attr(data: str | bytes) -> Any:
+    """The value of an attr file. The block YAML that `dump_attr` (and PyYAML's safe_dump, as
+    Guild 0.9 wrote them) produce is read by a small parser; anything else — flow collections,
+    double quotes, folded lines, dates, octal numbers — goes to PyYAML."""
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    try:
+        return _BlockParser(text).parse()
+    except _Fallback:
+        return load(text)
+
+
+class _BlockParser:
+    def __init__(self, text: str):
+        if "\t" in text or "\r" in text or "#" in text or '"' in text:
+            raise _Fallback()
+        lines = text.split("\n")
+        while lines and not lines[-1].strip():
+            lines.pop()
+        self.lines: list[tuple[int, str]] = []
+        for line in lines:
+            content = line.lstrip(" ")
+            if not content or content != content.rstrip():
+                raise _Fallback()
+            self.lines.append((len(line) - len(content), content))
+
+    def parse(self) -> Any:
+        if not self.lines:
+            return None
+        indent, content = self.lines[0]
+        if indent or content.startswith(("---", "%", "?")):
+            raise _Fallback()
+        if len(self.lines) == 1 and not _is_seq(content) and _split_key(content) is None:
+            return _plain_or_quoted(content)
+        value, end = self._block(0, 0)
+        if end != len(self.lines):
+            raise _Fallback()
+        return value
+
+    def _block(self, i: int, indent: int) -> tuple[Any, int]:
+        return self._seq(i, indent) if _is_seq(self.lines[i][1]) else self._mapping(i, indent)
+
+    def _mapping(self, i: int, indent: int) -> tuple[dict, int]:
+        result: dict = {}
+        n = len(self.lines)
+        while i < n and self.lines[i][0] == indent and not _is_seq(self.lines[i][1]):
+            split = _split_key(self.lines[i][1])
+            if split is None:
+                raise _Fallback()
+            key_text, rest = split
+            key = _plain_or_quoted(key_text)
+            if isinstance(key, (dict, list)) or key in result:
+                raise _Fallback()
+            i += 1
+            if rest:
+                value = _plain_or_quoted(rest)
+            elif i < n and self.lines[i][0] > indent:
+                value, i = self._block(i, self.lines[i][0])
+            elif i < n and self.lines[i][0] == indent and _is_seq(self.lines[i][1]):
+                value, i = self._seq(i, indent)
+            else:
+                value = None
+            result[key] = value
+        if i < n and self.lines[i][0] >= indent:  # a stray deeper line or a sequence item here
+            raise _Fallback()
+        return result, i
+
+    def _seq(self, i: int, indent: int) -> tuple[list, int]:
+        result: list = []
+        n = len(self.lines)
+        while i < n and self.lines[i][0] == indent and _is_seq(self.lines[i][1]):
+            item = self.lines[i][1][2:]
+            if not item or item.startswith(" "):
+                raise _Fallback()
+            if _is_seq(item) or _split_key(item) is not None:
+                self.lines[i] = (indent + 2, item)
+                value, i = self._block(i, indent + 2)
+            else:
+                value = _plain_or_quoted(item)
+                i += 1
+            result.append(value)
+        if i < n and self.lines[i][0] > indent:
+            raise _Fallback()
+        return result, i
+
+
+def _is_seq(content: str) -> bool:
+    return content == "-" or content.startswith("- ")
+
+
+def _split_key(content: str) -> tuple[str, str] | None:
+    """(key text, value text) of a `key: value` / `key:` line, or None."""
+    if content.startswith("'"):
+        end = _quoted_end(content)
+        if end is None:
+            raise _Fallback()
+        rest = content[end:]
+        if rest == ":":
+            return content[:end], ""
+        if rest.startswith(": "):
+            return content[:end], rest[2:]
+        return None
+    pos = content.find(": ")
+    if pos >= 0:
+        return content[:pos], content[pos + 2:]
+    if content.endswith(":"):
+        return content[:-1], ""
+    return None
+
+
+def _quoted_end(text: str) -> int | None:
+    """The index after the closing quote of a single-quoted scalar starting `text`."""
+    i = 1
+    while True:
+        j = text.find("'", i)
+        if j < 0:
+            return None
+        if text[j + 1:j + 2] == "'":
+            i = j + 2
+            continue
+        return j + 1
+
+
+def _plain_or_quoted(text: str) -> Any:
+    if text == "{}":
+        return {}
+    if text == "[]":
+        return []
+    if text.startswith("'"):
+        if _quoted_end(text) != len(text):
+            raise _Fallback()
+        return text[1:-1].replace("''", "'")
+    if text[0] in "[]{}&*!|>%@`'\"" or text.startswith(("- ", "? ", ": ")) or ": " in text:
+        raise _Fallback()
+    if text in _SCALAR_WORDS:
+        return _SCALAR_WORDS[text]
+    if re.match(_SIMPLE_INT_PATTERN, text):
+        return int(text)
+    if re.match(_SIMPLE_FLOAT_PATTERN, text):
+        return float(text)
+    if _regex(_NOT_STR_PATTERN).match(text) or _regex(_FLOAT_PATTERN).match(text):
+        raise _Fallback()  # octal, sexagesimal, dates, other float forms: PyYAML decides
+    return text
