@@ -82,16 +82,24 @@ class OutputScalars:
 
     def __init__(self, config: Any = None, flag_names: set[str] | frozenset[str] = frozenset()):
         self.default = config is None or config is True
-        if self.default:
-            self.patterns = _compile([p for _, p in _DEFAULT_SCALARS], VALUE)
-        elif _is_disabled(config):
-            self.patterns = []
-        else:
-            self.patterns = _compile(config, VALUE)
+        self._config = config
+        self._patterns: list | None = None
         self.ignored = set(flag_names) if self.default else set()
         self.step = 0
         self._explicit_step = False
         self._seen: set[str] = set()
+
+    @property
+    def patterns(self) -> list:
+        """The compiled patterns, compiled on first use (a run that prints nothing needs none)."""
+        if self._patterns is None:
+            if self.default:
+                self._patterns = _compile([p for _, p in _DEFAULT_SCALARS], VALUE)
+            elif _is_disabled(self._config):
+                self._patterns = []
+            else:
+                self._patterns = _compile(self._config, VALUE)
+        return self._patterns
 
     @property
     def enabled(self) -> bool:

@@ -246,6 +246,8 @@ def _plain_ok(s: str) -> bool:
         return False
     if s[-1] in " :" or ": " in s or " #" in s:
         return False
+    if first not in "0123456789+-.~=<":  # then only the bool/null words read as non-strings
+        return s not in _SCALAR_WORDS
     return not (_regex(_NOT_STR_PATTERN).match(s) or _regex(_FLOAT_PATTERN).match(s))
 
 
