@@ -27,7 +27,7 @@ SAMPLES = [
     "-x", "- x", "/usr/bin:/bin", ".:/work/src", "guild.op_main", "${python_exe}", "__flag_args__",
     "train", "m1:train", "C.UTF-8", "*", "a*b", "{a}", "=", "<<", ".inf", ".5", "+1", "0x10",
     "2023-01-01", "fail=[no, no, no]", "hello steps", " lead", "trail ", "tab\tin", "é",
-    "x" * 90, "a b " * 30, "on", "OFF", "True", "NULL",
+    "x" * 90, "a b " * 30, "on", "OFF", "True", "NULL", "---", "...", "--- x", "-um", "-.5", ".:/src",
     [], {}, [1, "a", None], {"b": 1, "a": [1, 2], "c": {}}, {"x": {"y": {"z": [{"a": 1, "b": [2]}]}}},
     [[1, 2], [3]], [{"k": "v"}, {"k": []}], {"yes": True, "flags": ["a=1", "b=2"], "n": None},
     {1: "int key"}, {"nested": [[]]},

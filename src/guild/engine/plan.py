@@ -4,7 +4,6 @@ create a run directory and start its process (ARCHITECTURE: engine/plan.py)."""
 from __future__ import annotations
 
 import os
-import shlex
 
 from guild.engine import opconfig
 from guild.engine.options import RunOptions
@@ -154,6 +153,8 @@ def cmd_template(opdef) -> list[str]:
 
 
 def _shell_split(text: str, attr: str) -> list[str]:
+    import shlex
+
     try:
         return shlex.split(text)
     except ValueError as e:  # unbalanced quotes

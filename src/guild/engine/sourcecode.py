@@ -63,6 +63,8 @@ class Rule:
     def matches_path(self, relpath: str, name: str) -> bool:
         """A pattern with `/` matches the relative path (a leading `/` stripped), else the name."""
         for pattern in self.patterns:
+            if pattern == "*":  # the base rules' catch-all, without compiling a pattern for it
+                return True
             if "/" in pattern:
                 if fnmatchcase(relpath, pattern.lstrip("/")):
                     return True

@@ -317,6 +317,8 @@ def expand_cmd_refs(text: str, values: dict) -> str:
     """Replace `${name}` refs with args-encoded `values`; `\\${x}` stays as a literal `${x}`.
 
     Raises `GuildError` for a name missing from `values`."""
+    if "${" not in text:
+        return text
 
     def expand(m: re.Match) -> str:
         if m.group(1):

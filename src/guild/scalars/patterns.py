@@ -107,6 +107,8 @@ class OutputScalars:
 
     def feed_line(self, line: str) -> list[tuple[str, float, int]]:
         """Scalars of one output line as (key, value, step), sorted by key."""
+        if self.default and ":" not in line:  # the default patterns all need `key: value`
+            return []
         if not self.patterns:
             return []
         line = line.rstrip()
@@ -158,17 +160,27 @@ class OutputAttrs:
     line nor (with the default rules) a flag name. `config` is the op's `output-attrs` value."""
 
     def __init__(self, config: Any = None, flag_names: set[str] | frozenset[str] = frozenset()):
-        default = config is None or config is True
-        if default:
-            self.patterns = _compile([p for _, p in _DEFAULT_ATTRS], r"\S+")
-        elif _is_disabled(config):
-            self.patterns = []
-        else:
-            self.patterns = _compile(config, r"\S+")
-        self.ignored = set(flag_names) if default else set()
+        self.default = config is None or config is True
+        self._config = config
+        self._patterns: list | None = None
+        self.ignored = set(flag_names) if self.default else set()
+
+    @property
+    def patterns(self) -> list:
+        """The compiled patterns, compiled on first use."""
+        if self._patterns is None:
+            if self.default:
+                self._patterns = _compile([p for _, p in _DEFAULT_ATTRS], r"\S+")
+            elif _is_disabled(self._config):
+                self._patterns = []
+            else:
+                self._patterns = _compile(self._config, r"\S+")
+        return self._patterns
 
     def feed_line(self, line: str, scalar_keys: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, str]]:
         """Attributes of one line as (key, text), sorted by key."""
+        if self.default and ":" not in line:
+            return []
         if not self.patterns:
             return []
         found: dict[str, str] = {}

@@ -244,9 +244,10 @@ def _plain_ok(s: str) -> bool:
         pass  # an indicator followed by a non-space is plain text (`-x`, `?a`)
     elif first in _BAD_FIRST:
         return False
-    if s[-1] in " :" or ": " in s or " #" in s:
+    if s[-1] in " :" or ": " in s or " #" in s or s.startswith(("---", "...")):
         return False
-    if first not in "0123456789+-.~=<":  # then only the bool/null words read as non-strings
+    lead = s[1:2] if first in "+-" else first  # a sign counts for what follows it
+    if lead not in "0123456789.~=<" or not lead:  # then only bool/null words read as non-strings
         return s not in _SCALAR_WORDS
     return not (_regex(_NOT_STR_PATTERN).match(s) or _regex(_FLOAT_PATTERN).match(s))
 
