@@ -29,12 +29,6 @@ def op_desc(run: Run, cwd: str | None = None, with_suffixes: bool = True) -> str
     return desc
 
 
-def dir_suffix(run: Run, cwd: str | None = None) -> str:
-    """The run's project dir as seen from `cwd`, or "" when it is `cwd` or there is none."""
-    from guild.store.select import project_dir
-
-    pdir = project_dir(run)
-    return _dir_from(pdir, cwd or _cwd()) if pdir else ""
 
 
 def _cwd() -> str:

@@ -12,32 +12,11 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
 
 
 def listed_runs() -> list[Run]:
-    """The runs a listing sees here: all runs, or under GUILD_RUNS_PARENT only that pipeline's steps."""
-    import os
+    """The runs a listing sees here: all runs, or under GUILD_RUNS_PARENT only that pipeline's
+    steps (newest first)."""
+    from guild.store import home, select
 
-    from guild.store import home
-    from guild.store.run import iter_runs
-
-    runs_dir = home.runs_dir()
-    parent = os.environ.get("GUILD_RUNS_PARENT")
-    if not parent:
-        return list(iter_runs(runs_dir))
-    parent_dir = os.path.join(runs_dir, parent)
-    runs = []
-    try:
-        names = sorted(os.listdir(parent_dir))
-    except OSError:
-        return []
-    for name in names:
-        link = os.path.join(parent_dir, name)
-        if not os.path.islink(link):
-            continue
-        target = os.path.realpath(link)
-        if os.path.dirname(target) == os.path.realpath(runs_dir) and os.path.exists(
-            os.path.join(target, ".guild", "opref")
-        ):
-            runs.append(Run(os.path.basename(target), target))
-    return runs
+    return select.load_runs(home.runs_dir())
 
 
 def matching_runs(opref, flags: dict[str, Any], extra: Callable[[Run], bool] | None = None) -> list[Run]:

@@ -81,9 +81,6 @@ def make_op_config(
     }
 
 
-def flagdefs_from_config(op_config: dict) -> dict[str, dict]:
-    """Flag arg settings saved in an op config (enough to build a command)."""
-    return dict((op_config.get("op-cmd") or {}).get("cmd-flags") or {})
 
 
 def build_cmd(op_config: dict, flags: dict[str, Any], project_dir: str | None = None) -> list[str]:

@@ -44,9 +44,6 @@ def run_scalars(run_dir: str, sources: list | None = None) -> list[ScalarSummary
     return result
 
 
-def source_scalars(prefix: str, path: str, names: list[str]) -> list[ScalarSummary]:
-    """Summaries of one source directory's event files `names` (read in that order)."""
-    return _summarize(prefix, path, names)
 
 
 def _summarize(prefix: str, path: str, names: list[str]) -> list[ScalarSummary]:
