@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from guild.scalars import colspec
 from guild.scalars.events import find_sources
 from guild.scalars.summary import ScalarSummary, run_attributes, run_scalars
-from guild.util import clock, yamlutil
+from guild.util import yamlutil
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -172,46 +172,19 @@ def col_value(rd: RunData, col: colspec.ColSpec) -> Any:
 
 def attr_value(rd: RunData, name: str) -> Any:
     run = rd.run
-    if name == "id":
-        return run.id
-    if name in ("run", "short_id"):
-        return run.short_id
     if name == "operation":
         return rd.operation
     if name == "from":
         return rd.from_
-    if name in ("op", "op_model"):
-        opref = run.opref
-        if opref is None:
-            return None
-        return opref.op_name if name == "op" else opref.model_name
-    if name == "sourcecode":
-        digest = run.get("sourcecode_digest")
-        return digest[:8] if isinstance(digest, str) else ""
-    if name in ("started", "stopped"):
-        ts = run.get(name)
-        return clock.format_timestamp(ts) if isinstance(ts, int) else None
-    if name == "status":
-        return run.status
-    if name == "time":
-        return _run_time(run)
+    computed, val = run.computed_attr(name)
+    if computed:
+        return val
     if name in rd.logged_attrs:
         return rd.logged_attrs[name]
     opdef_attrs = run.get("opdef_attrs")
     if isinstance(opdef_attrs, dict) and name in opdef_attrs:
         return opdef_attrs[name]
     return run.get(name)
-
-
-def _run_time(run) -> str | None:
-    started, stopped = run.get("started"), run.get("stopped")
-    if not isinstance(started, int):
-        return None
-    if isinstance(stopped, int):
-        return clock.format_duration(started, stopped)
-    if run.status == "running":
-        return clock.format_duration(started, None)
-    return None
 
 
 _QUAL_ATTRS = {

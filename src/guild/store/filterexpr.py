@@ -253,37 +253,9 @@ def flag_value(run: Run, name: str) -> Any:
 
 def attr_value(run: Run, name: str) -> Any:
     """A computed attribute (`id`, `run`, `operation`, `status`, `time`, ...) or the raw attr."""
-    from guild.store import select
-    from guild.util import clock
-
-    opref = run.opref
-    if name == "id":
-        return run.id
-    if name in ("run", "short_id"):
-        return run.short_id
-    if name == "operation":
-        return select.operation_desc(run)
-    if name == "from":
-        return select.from_desc(run)
-    if name == "op":
-        return opref.op_name if opref else None
-    if name == "op_model":
-        return opref.model_name if opref else None
-    if name == "sourcecode":
-        digest = run.get("sourcecode_digest")
-        return str(digest)[:8] if digest else ""
-    if name in ("started", "stopped"):
-        ts = run.get(name)
-        return clock.format_timestamp(ts) if isinstance(ts, int) else None
-    if name == "status":
-        return run.status
-    if name == "time":
-        started, stopped = run.get("started"), run.get("stopped")
-        if not isinstance(started, int):
-            return None
-        if not isinstance(stopped, int) and run.status != "running":
-            return None
-        return clock.format_duration(started, stopped if isinstance(stopped, int) else None)
+    computed, val = run.computed_attr(name)
+    if computed:
+        return val
     if name in ("tags", "comments"):
         return None
     val = run.get(name)

@@ -113,6 +113,46 @@ def from_desc(run: Run) -> str:
     return opref.pkg_name
 
 
+_COMPUTED_ATTRS = frozenset(
+    ("id", "run", "short_id", "operation", "from", "op", "op_model", "sourcecode", "started",
+     "stopped", "status", "time")
+)
+
+
+def computed_attr(run: Run, name: str) -> tuple[bool, Any]:
+    """(True, value) for the attributes computed from a run rather than read from one attr file
+    (`id`, `operation`, `status`, `time`, ...: runs.md §6.5), else (False, None)."""
+    if name not in _COMPUTED_ATTRS:
+        return False, None
+    from guild.util import clock
+
+    if name == "id":
+        return True, run.id
+    if name in ("run", "short_id"):
+        return True, run.short_id
+    if name == "operation":
+        return True, operation_desc(run)
+    if name == "from":
+        return True, from_desc(run)
+    if name in ("op", "op_model"):
+        opref = run.opref
+        if opref is None:
+            return True, None
+        return True, opref.op_name if name == "op" else opref.model_name
+    if name == "sourcecode":
+        digest = run.get("sourcecode_digest")
+        return True, digest[:8] if isinstance(digest, str) else ""
+    if name in ("started", "stopped"):
+        ts = run.get(name)
+        return True, clock.format_timestamp(ts) if isinstance(ts, int) else None
+    if name == "status":
+        return True, run.status
+    started, stopped = run.get("started"), run.get("stopped")
+    if not isinstance(started, int) or (not isinstance(stopped, int) and run.status != "running"):
+        return True, None
+    return True, clock.format_duration(started, stopped if isinstance(stopped, int) else None)
+
+
 # ---- filters
 
 
