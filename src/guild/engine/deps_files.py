@@ -97,17 +97,16 @@ def select_in_dir(root: str, source) -> list[str]:
 def file_sha256(path: str) -> str:
     import hashlib
 
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return _file_digest(path, hashlib.sha256())
 
 
 def file_sha1(path: str) -> str:
-    import hashlib
+    from guild.util import hashing
 
-    h = hashlib.sha1()
+    return _file_digest(path, hashing.sha1())
+
+
+def _file_digest(path: str, h) -> str:
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)

@@ -19,7 +19,7 @@ from guild.util import log
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
-    from typing import Any, Iterable
+    from typing import Any, Callable, Iterable
 
 NOCOPY_MARKER = ".guild-nocopy"
 
@@ -223,16 +223,7 @@ def export_runs(runs: list[Run], location: str, *, move: bool = False,
             open(marker, "w").close()
     except OSError as e:
         raise GuildError(f"cannot export to '{location}': {e.strerror}") from None
-    exported = []
-    for run in runs:
-        dest = os.path.join(location, run.id)
-        if os.path.lexists(dest):
-            log.warning(f"{dest} exists, skipping")
-            continue
-        log.info(f"{'Moving' if move else 'Copying'} {run.id}")
-        copy_run_dir(run.path, dest, move=move, follow_links=copy_resources)
-        exported.append(run)
-    return exported
+    return _copy_runs(runs, location, move, copy_resources, lambda run, dest: f"{dest} exists, skipping")
 
 
 def _export_zip(runs: list[Run], location: str, move: bool, follow_links: bool) -> list[Run]:
@@ -364,16 +355,22 @@ def import_runs(runs: list[Run], *, move: bool = False, copy_resources: bool = F
     warning. Returns the runs imported."""
     runs_dir = home_mod.runs_dir(home)
     os.makedirs(runs_dir, exist_ok=True)
-    imported = []
+    return _copy_runs(runs, runs_dir, move, copy_resources, lambda run, dest: f"{run.id} exists, skipping")
+
+
+def _copy_runs(runs: list[Run], parent: str, move: bool, copy_resources: bool,
+               exists_warning: Callable[[Run, str], str]) -> list[Run]:
+    """Copy or move each run to `<parent>/<id>`, skipping (with a warning) ids already there."""
+    done = []
     for run in runs:
-        dest = os.path.join(runs_dir, run.id)
+        dest = os.path.join(parent, run.id)
         if os.path.lexists(dest):
-            log.warning(f"{run.id} exists, skipping")
+            log.warning(exists_warning(run, dest))
             continue
         log.info(f"{'Moving' if move else 'Copying'} {run.id}")
         copy_run_dir(run.path, dest, move=move, follow_links=copy_resources)
-        imported.append(run)
-    return imported
+        done.append(run)
+    return done
 
 
 # ---------------------------------------------------------------- stopping runs
