@@ -13,9 +13,10 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 venv: $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test,hpo,tensorboard]'
+	$(BIN)/python -m pip install -q -e '.[test,dev,hpo,tensorboard]'
 
 test: venv
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 tests
 
 demo: $(BIN)/python

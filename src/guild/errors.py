@@ -56,6 +56,23 @@ class RunError(GuildError):
     """A run cannot be created, found, started or changed."""
 
 
+class RunNotFound(RunError):
+    """A run spec that matches no run."""
+
+    def __init__(self, spec: str, hint: str | None = "Try 'guild runs list' for a list."):
+        super().__init__(f"could not find a run matching '{spec}'", hint=hint)
+        self.spec = spec
+
+
+class RunAmbiguous(RunError):
+    """A run spec that must select one run but matches several (`runs`, newest first)."""
+
+    def __init__(self, spec: str, runs: list):
+        super().__init__(f"'{spec}' matches multiple runs")
+        self.spec = spec
+        self.runs = runs
+
+
 class Aborted(GuildError):
     """The user answered no at a confirmation prompt."""
 

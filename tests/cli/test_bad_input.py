@@ -21,7 +21,7 @@ HELLO_PY = "x = 1\nprint('hello', x)\n"
 
 
 def _command(path: str):
-    """The `cli.args.Command` behind a command path."""
+    """The `util.cmdline.Command` behind a command path."""
     words = path.split()
     module = RUNS_SUBCOMMANDS[words[1]][0] if len(words) == 2 else COMMANDS[words[0]][0]
     return importlib.import_module(module).COMMAND

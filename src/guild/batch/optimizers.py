@@ -10,6 +10,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
     from typing import Any
 
+    from guild.engine.context import RunContext
+
 
 _OptimizerFields = namedtuple(
     "Optimizer", "name model flagdefs default_max_trials delete_on_success sequential opdef",
@@ -69,20 +71,20 @@ def lookup(name: str) -> Optimizer:
         ) from None
 
 
-def resolve(name: str, cwd: str) -> Optimizer:
+def resolve(name: str, ctx: RunContext) -> Optimizer:
     """The optimizer `-o NAME` names: a project op first (§5.5), then a built-in."""
     if name != "+" and not name.startswith("skopt:"):
-        opt = project_optimizer(name, cwd)
+        opt = project_optimizer(name, ctx)
         if opt is not None:
             return opt
     return lookup(name)
 
 
-def project_optimizer(name: str, cwd: str) -> Optimizer | None:
+def project_optimizer(name: str, ctx: RunContext) -> Optimizer | None:
     from guild.engine import plan as plan_mod
 
     try:
-        opdef = plan_mod.load_opdef(name, cwd)
+        opdef = plan_mod.load_opdef(name, ctx)
     except GuildError:
         return None
     return Optimizer(
@@ -115,7 +117,7 @@ def configured(opdef) -> dict[str, dict[str, Any]]:
     return result
 
 
-def choose(opts, opdef, cwd: str) -> tuple[Optimizer, dict[str, Any]]:
+def choose(opts, opdef, ctx: RunContext) -> tuple[Optimizer, dict[str, Any]]:
     """The optimizer for a batch and its configured flags (before -Fo)."""
     configs = configured(opdef)
     name = opts.optimizer
@@ -135,5 +137,5 @@ def choose(opts, opdef, cwd: str) -> tuple[Optimizer, dict[str, Any]]:
     if name in configs:
         cfg = configs[name]
         flags = {k: v for k, v in cfg.items() if k not in ("algorithm", "default")}
-        return resolve(str(cfg["algorithm"]), cwd), flags
-    return resolve(name, cwd), {}
+        return resolve(str(cfg["algorithm"]), ctx), flags
+    return resolve(name, ctx), {}

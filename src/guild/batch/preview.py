@@ -4,7 +4,6 @@ run, then print them as a table or save them as CSV/JSON (pipelines-and-batches.
 from __future__ import annotations
 
 import os
-import sys
 
 from guild.batch.optimizers import Optimizer
 from guild.errors import GuildError
@@ -14,43 +13,22 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
     from typing import Any
 
 
-def print_or_save(opts, opt: Optimizer, flags: dict[str, Any], file_trials: list[dict[str, Any]],
-                  max_trials: int | None, user_flags: dict[str, Any] | None = None) -> int:
-    """Print or save the trials `opt` would run; returns the exit code."""
-    if opts.save_trials:
+def trials(opts, opt: Optimizer, flags: dict[str, Any], user_flags: dict[str, Any],
+           file_trials: list[dict[str, Any]], max_trials: int | None, print_cmd: bool) -> list[dict[str, Any]]:
+    """The trials `opt` would run, generated up front (for `--print-trials`, `--save-trials` or,
+    with `print_cmd`, `--print-cmd`). Optimizers that learn from earlier trials cannot: that is
+    logged as an error and raised quietly."""
+    if opts.save_trials and not print_cmd:
         _check_save_ext(opts.save_trials)
     if not opt.upfront:
-        what = "saving trials" if opts.save_trials and not opts.print_trials else "printing trials"
-        sys.stderr.write(f"ERROR: [guild] optimizer does not support {what}\n")
+        if print_cmd:
+            what = "printing trials command"
+        else:
+            what = "saving trials" if opts.save_trials and not opts.print_trials else "printing trials"
+        from guild.util import log
+
+        log.runner("ERROR", f"optimizer does not support {what}")
         raise GuildError("", quiet=True)
-    trials = _generate(opts, opt, flags, user_flags or {}, file_trials, max_trials)
-    if opts.print_trials:
-        print_trials(trials)
-    else:
-        save_trials(trials, opts.save_trials)
-    return 0
-
-
-def print_cmds(opts, opt: Optimizer, batch_plan, proto_plan, user_flags: dict[str, Any],
-               file_trials: list[dict[str, Any]], max_trials: int | None) -> int:
-    """`--print-cmd` for a batch: the batch op's command, then each trial's (`+` and random)."""
-    from guild.engine import run as run_mod
-
-    run_mod.print_cmd(batch_plan)
-    if not opt.upfront:
-        sys.stdout.flush()
-        sys.stderr.write("ERROR: [guild] optimizer does not support printing trials command\n")
-        raise GuildError("", quiet=True)
-    import copy
-
-    for trial in _generate(opts, opt, proto_plan.flags, user_flags, file_trials, max_trials):
-        plan = copy.copy(proto_plan)
-        plan.flags = trial
-        run_mod.print_cmd(plan)
-    return 0
-
-
-def _generate(opts, opt: Optimizer, flags, user_flags, file_trials, max_trials) -> list[dict[str, Any]]:
     from guild.batch import runner
     from guild.engine import lifecycle
 
@@ -68,25 +46,20 @@ def _names(trials: list[dict[str, Any]]) -> list[str]:
     return sorted({name for t in trials for name in t})
 
 
-def print_trials(trials: list[dict[str, Any]]) -> None:
+def trials_table(trials: list[dict[str, Any]]) -> list[list[str]]:
+    """`--print-trials` rows: a header (`#` and the flag names), then one row per trial."""
     from guild.flags.encode import encode_flag_value
 
     names = _names(trials)
     rows = [["#", *names]]
     for i, trial in enumerate(trials, 1):
         rows.append([str(i), *(encode_flag_value(trial[n]) if n in trial else "" for n in names)])
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    out = sys.stdout
-    for row in rows:
-        out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
+    return rows
 
 
-def save_trials(trials: list[dict[str, Any]], path: str) -> None:
-    from guild.util.files import tilde_path
-
-    abspath = os.path.abspath(os.path.expanduser(path))
-    print(f"Saving trials to {tilde_path(abspath)}")
-    if os.path.splitext(path)[1].lower() == ".json":
+def save_trials(trials: list[dict[str, Any]], abspath: str) -> None:
+    """Write `trials` to `abspath` as JSON (`.json`) or CSV."""
+    if os.path.splitext(abspath)[1].lower() == ".json":
         import json
 
         text = json.dumps([{n: t[n] for n in sorted(t)} for t in trials], sort_keys=True)

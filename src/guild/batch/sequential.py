@@ -45,8 +45,7 @@ class Objective:
 
     def value(self, run: Run) -> float | None:
         """The run's objective value, negated for maximize; None when the run lacks it."""
-        from guild.scalars.compare import scalar_value
-        from guild.scalars.summary import run_scalars
+        from guild.scalars.summary import run_scalars, scalar_value
 
         val = scalar_value(run_scalars(run.path), self.col.key, self.col.qual, self.col.step)
         if val is None or isinstance(val, bool) or not isinstance(val, (int, float)):

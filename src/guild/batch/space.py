@@ -121,7 +121,7 @@ def require_dimensions(flags: dict[str, Any]) -> tuple[list[Dimension], dict[str
     """`parse_space`, failing when there is nothing to search (random, gp, forest, gbrt)."""
     dims, fixed = parse_space(flags)
     if not dims:
-        from guild.batch.trials import flags_desc
+        from guild.flags.encode import flags_desc
         from guild.util import log
 
         log.error(

@@ -16,12 +16,6 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
     from typing import Any
 
 
-def flags_desc(flags: dict[str, Any]) -> str:
-    from guild.flags import encode
-
-    return ", ".join(encode.flag_assign(n, flags[n]) for n in sorted(flags) if flags[n] is not None)
-
-
 # ---- grid
 
 def grid_trials(flags: dict[str, Any], max_trials: int | None, seed: int | None,
@@ -73,21 +67,22 @@ def random_trials(flags: dict[str, Any], count: int, seed: int | None) -> list[d
 
 # ---- batch files
 
-def read_batch_files(paths: list[str]) -> list[dict[str, Any]]:
-    """The trials of `@PATH` args (given without the `@`), concatenated in order (§4.5)."""
+def read_batch_files(paths: list[str], cwd: str) -> list[dict[str, Any]]:
+    """The trials of `@PATH` args (given without the `@`, relative to `cwd`), concatenated in
+    order (§4.5)."""
     trials: list[dict[str, Any]] = []
     for arg in paths:
-        path = os.path.join(".", os.path.expanduser(arg))
-        if not os.path.exists(path):
+        path = os.path.join(".", os.path.expanduser(arg))  # as messages show it
+        if not os.path.exists(os.path.join(cwd, path)):
             raise GuildError(f"batch file {path} does not exist")
-        trials.extend(_read_batch_file(path))
+        trials.extend(_read_batch_file(path, cwd))
     return trials
 
 
-def _read_batch_file(path: str) -> list[dict[str, Any]]:
+def _read_batch_file(path: str, cwd: str) -> list[dict[str, Any]]:
     ext = os.path.splitext(path)[1].lower()
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(os.path.join(cwd, path), encoding="utf-8") as f:
             text = f.read()
         if ext in ("", ".csv"):
             return _csv_trials(text)

@@ -5,7 +5,7 @@ archives (runs.md §12.4). Archived runs are seen with `-A NAME` (`runs list`, `
 from __future__ import annotations
 
 from guild.cli import runsel
-from guild.cli.args import Arg, Command, Opt, usage_error
+from guild.util.cmdline import Arg, Command, Opt, usage_error
 from guild.errors import Aborted, GuildError
 
 COMMAND = Command(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from guild.cli.args import Command
+from guild.util.cmdline import Command
 
 COMMAND = Command(path="check", help="Check the Guild setup.")
 

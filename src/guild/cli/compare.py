@@ -7,7 +7,7 @@ import os
 import sys
 
 from guild.cli import runsel
-from guild.cli.args import Command, Opt
+from guild.util.cmdline import Command, Opt
 from guild.errors import GuildError, UsageError
 
 COMMAND = Command(
@@ -87,11 +87,11 @@ def _check_args(args) -> None:
 
 def _run_data(run):
     from guild.scalars.compare import RunData
-    from guild.store.select import operation_desc
+    from guild.store.describe import computed_attr, operation_desc
 
     opref = run.opref
     from_ = opref.pkg_name if opref is not None and opref.pkg_type in ("guildfile", "script") else None
-    return RunData(run, operation_desc(run), from_, _op_compare(opref))
+    return RunData(run, operation_desc(run), from_, _op_compare(opref), computed_attr)
 
 
 _op_compare_cache: dict = {}
@@ -154,7 +154,7 @@ def _print_table(table) -> None:
 
 def _print_scalars(runs) -> int:
     from guild.scalars.summary import run_scalars
-    from guild.store.select import operation_desc
+    from guild.store.describe import operation_desc
 
     out = []
     for run in runs:

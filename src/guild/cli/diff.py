@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from guild.cli import runsel
-from guild.cli.args import Arg, Command, Opt
+from guild.util.cmdline import Arg, Command, Opt
 from guild.errors import GuildError
 
 COMMAND = Command(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from guild.cli import runsel
-from guild.cli.args import Arg, Command, Opt
+from guild.util.cmdline import Arg, Command, Opt
 from guild.errors import Aborted, GuildError
 
 COMMAND = Command(

@@ -16,7 +16,7 @@ DETAIL_KEYS = ("id", "operation", "from", "status", "started", "stopped", "marke
 
 def op_desc(run: Run, cwd: str | None = None, with_suffixes: bool = True) -> str:
     """The operation as `runs list` shows it: base + batch form, then ` (<dir>)` and ` [marked]`."""
-    from guild.store.select import op_parts
+    from guild.store.describe import op_parts
 
     desc, pdir = op_parts(run)
     if not with_suffixes:
@@ -77,7 +77,7 @@ def label_field(run: Run) -> str:
 
 
 def from_field(run: Run) -> str:
-    from guild.store.select import from_desc
+    from guild.store.describe import from_desc
 
     return from_desc(run)
 

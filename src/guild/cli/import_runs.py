@@ -4,7 +4,7 @@ named archive into this Guild home (runs.md §11.10)."""
 from __future__ import annotations
 
 from guild.cli import runsel
-from guild.cli.args import Arg, Command, Opt
+from guild.util.cmdline import Arg, Command, Opt
 from guild.errors import Aborted, GuildError
 
 COMMAND = Command(

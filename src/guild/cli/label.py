@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from guild.cli import runsel
-from guild.cli.args import Command, Opt, try_line
+from guild.util.cmdline import Command, Opt, try_line
 from guild.errors import Aborted, GuildError
 
 COMMAND = Command(

@@ -1,6 +1,6 @@
 """The `guild` entry point: global options, lazy command dispatch, error reporting.
 
-Each command lives in its own module exposing `COMMAND` (a `cli.args.Command`) and
+Each command lives in its own module exposing `COMMAND` (a `util.cmdline.Command`) and
 `main(args) -> int | None`. Modules are imported only when their command runs."""
 
 from __future__ import annotations
@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> None:
         # The last resort for the environment failing a command (a file where a directory should
         # be, no permission, a full disk) or input nested past Python's limit (`x='&a [*a]'`):
         # one line as for any error; --debug shows where.
-        if os.environ.get("LOG_LEVEL") == "10":
+        from guild.util import log
+
+        if log.debug_enabled():
             raise
         msg = "input is nested too deeply or refers to itself" if isinstance(e, RecursionError) else str(e)
         code = report(GuildError(msg))
@@ -100,7 +102,9 @@ def _main(argv: list[str]) -> int | None:
         if opt == "--help":
             return _print_root_help()
         if opt == "--debug":
-            os.environ["LOG_LEVEL"] = "10"
+            from guild.util import log
+
+            log.set_debug()
         elif opt in ("-C", "-H"):
             if not argv:
                 raise GuildError(f"option '{opt}' requires an argument", hint="Try 'guild --help' for more information.", exit_code=2)
@@ -143,7 +147,7 @@ def _dispatch(module_name: str, argv: list[str], typed_path: str | None = None) 
     """Run a command module; `typed_path` is the command as the user typed it (for Try lines)."""
     import importlib
 
-    from guild.cli import args as args_mod
+    from guild.util import cmdline as args_mod
 
     try:
         module = importlib.import_module(module_name)

@@ -7,7 +7,7 @@ import os
 import sys
 
 from guild.cli import runsel
-from guild.cli.args import Command, Opt, try_line
+from guild.util.cmdline import Command, Opt, try_line
 from guild.errors import GuildError
 
 COMMAND = Command(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from guild.cli.args import Arg, Command, Opt
+from guild.util.cmdline import Arg, Command, Opt
 
 COMMAND = Command(
     path="operations",

@@ -1,64 +1,83 @@
-"""`guild run [OPTIONS] [[MODEL:]OPERATION] [FLAG=VAL...]`: parse options and hand them to the engine."""
+"""`guild run [OPTIONS] [[MODEL:]OPERATION] [FLAG=VAL...]`: parse options, ask the API to prepare
+the run, show what is asked for (help, commands, trials, the prompt), then start it."""
 
 from __future__ import annotations
 
-from guild.cli.args import Arg, Command, Opt
+import sys
 
-COMMAND = Command(
-    path="run",
-    help="Run an operation.",
-    args=[Arg("args", "*", "[[MODEL:]OPERATION] [FLAG=VAL...]")],
-    options=[
-        Opt(["-l", "--label"], "label", "value", "Set a label for the run.", "LABEL"),
-        Opt(["-t", "--tag"], "tags", "multi", "Associate TAG with run. May be used multiple times.", "TAG"),
-        Opt(["-c", "--comment"], "comment", "value", "Comment associated with the run.", "TEXT"),
-        Opt(["-e", "--edit-flags"], "edit_flags", "flag", "Use an editor to review and modify flags.", hidden=True),
-        Opt(["-d", "--run-dir"], "run_dir", "value", "Use alternative run directory DIR.", "DIR"),
-        Opt(["--stage"], "stage", "flag", "Stage an operation."),
-        Opt(["--start", "--restart"], "restart", "value", "Start a staged run or restart an existing run.", "RUN"),
-        Opt(["--proto"], "proto", "value", "Use the operation, flags and source code from RUN.", "RUN"),
-        Opt(["--force-sourcecode"], "force_sourcecode", "flag", "Use working source code when --restart or --proto is specified."),
-        Opt(["--needed"], "needed", "flag", "Run only if there is not an available matching run."),
-        Opt(["-f", "--force-flags"], "force_flags", "flag", "Accept all flag assignments, even for undefined or invalid values."),
-        Opt(["--force-deps"], "force_deps", "flag", "Continue even when a required resource is not resolved."),
-        Opt(["-D", "--dep"], "additional_deps", "multi", "Include PATH as a dependency.", "PATH"),
-        Opt(["--stop-after"], "stop_after", "value", "Stop operation after N minutes.", "N", type=float),
-        Opt(["-m", "--max-trials", "--trials"], "max_trials", "value", "Maximum number of trials to run in batch operations.", "N", type=int, min=1),
-        Opt(["-o", "--optimizer"], "optimizer", "value", "Optimize the run using the specified algorithm.", "ALGORITHM"),
-        Opt(["-O", "--optimize"], "optimize", "flag", "Optimize the run using the default optimizer."),
-        Opt(["-N", "--minimize"], "minimize", "value", "Column to minimize when running with an optimizer.", "COLUMN"),
-        Opt(["-X", "--maximize"], "maximize", "value", "Column to maximize when running with an optimizer.", "COLUMN"),
-        Opt(["-Fo", "--opt-flag"], "opt_flags", "multi", "Flag for OPTIMIZER. May be used multiple times.", "FLAG=VAL"),
-        Opt(["--random-seed"], "random_seed", "value", "Random seed used when sampling trials or flag values.", "N", type=int),
-        Opt(["--fail-on-trial-error"], "fail_on_trial_error", "flag", "Stop batch operations when a trial exits with an error."),
-        Opt(["--stage-trials"], "stage_trials", "flag", "For batch operations, stage trials without running them."),
-        Opt(["--keep-batch"], "keep_batch", "flag", "Keep the batch run after it completes successfully."),
-        Opt(["--keep-run"], "keep_run", "flag", "Keep the run even if configured for deletion on success."),
-        Opt(["-bl", "--batch-label"], "batch_label", "value", "Label to use for batch runs.", "LABEL"),
-        Opt(["-bt", "--batch-tag"], "batch_tags", "multi", "Associate TAG with batch.", "TAG"),
-        Opt(["-bc", "--batch-comment"], "batch_comment", "value", "Comment associated with batch.", "TEXT"),
-        Opt(["--gpus"], "gpus", "value", "Limit availabe GPUs to DEVICES, a comma separated list of device IDs.", "DEVICES"),
-        Opt(["--no-gpus"], "no_gpus", "flag", "Disable GPUs for run."),
-        Opt(["-b", "--background"], "background", "flag", "Run operation in background."),
-        Opt(["--pidfile"], "pidfile", "value", "Run operation in background, writing pid to PIDFILE.", "PIDFILE"),
-        Opt(["-q", "--quiet"], "quiet", "flag", "Do not show output."),
-        Opt(["--print-cmd"], "print_cmd", "flag", "Show operation command and exit."),
-        Opt(["--print-env"], "print_env", "flag", "Show operation environment and exit."),
-        Opt(["--print-trials"], "print_trials", "flag", "Show trials for batch operations and exit."),
-        Opt(["--save-trials"], "save_trials", "value", "Saves generated trials to a CSV batch file.", "PATH"),
-        Opt(["--help-op"], "help_op", "flag", "Show operation help and exit."),
-        Opt(["--help-model"], "help_model", "flag", "Show model help and exit."),
-        Opt(["--test-sourcecode"], "test_sourcecode", "flag", "Test source code selection."),
-        Opt(["--test-flags"], "test_flags", "flag", "Test flags."),
-        Opt(["--test-output-scalars"], "test_output_scalars", "value", "Test output scalars on output.", "OUTPUT"),
-        Opt(["-y", "--yes"], "yes", "flag", "Do not prompt before running operation."),
-    ],
-)
+from guild.engine.run_command import RUN_COMMAND
+
+COMMAND = RUN_COMMAND
 
 
 def main(args) -> int:
+    from guild import api
+
+    opts = _run_options(args)
+    api.check_run_options(opts)
+    ctx = api.context(env=_debug_env())
+    if opts.help_model:
+        sys.stdout.write(api.model_help(opts.opspec, ctx))
+        return 0
+    if opts.help_op:
+        sys.stdout.write(api.op_help(opts.opspec, ctx))
+        return 0
+    if opts.test_output_scalars:
+        _test_output_scalars(opts, ctx)
+        return 0
+    if opts.test_flags:
+        script_flags, flags = api.flags_report(opts.opspec, ctx)
+        sys.stderr.write(script_flags)
+        sys.stdout.write(flags)
+        return 0
+    try:
+        prepared = api.prepare(opts, ctx)
+    except api.RunAmbiguous as e:
+        from guild.cli.runsel import ambiguous_error
+
+        raise ambiguous_error(e.spec, e.runs) from None
+    if opts.print_trials or opts.save_trials:
+        return _print_or_save_trials(prepared, opts)
+    if opts.print_cmd:
+        for argv in prepared.commands():
+            print(_shell_join(argv))
+            sys.stdout.flush()
+        return 0
+    if opts.print_env:
+        env = prepared.environment()
+        for name in sorted(env):
+            print(f"{name}={_shell_quote(env[name])}")
+        return 0
+    if opts.test_sourcecode:
+        sys.stdout.write(prepared.sourcecode())
+        return 0
+    if prepared.skip is not None:
+        print("\n".join(prepared.skip.lines()))
+        return 0
+    if not opts.yes:
+        from guild.cli.confirm import confirm
+
+        if not confirm(prepared.prompt):
+            return 0
+    run = prepared.start()
+    if opts.stage:
+        _print_staged(prepared, run)
+        return 0
+    if prepared.pidfile:
+        print(f"{prepared.op_desc} started in background as {run.id} (pidfile {prepared.pidfile})")
+        return 0
+    return api.exit_code(run)
+
+
+def _debug_env() -> dict[str, str] | None:
+    """With `guild --debug`, ops run with LOG_LEVEL=10 too."""
+    from guild.util import log
+
+    return {"LOG_LEVEL": "10"} if log.debug_enabled() else None
+
+
+def _run_options(args):
     from guild.engine.options import RunOptions
-    from guild.engine.run import run
 
     data = dict(args)
     positionals = data.pop("args")
@@ -67,4 +86,71 @@ def main(args) -> int:
         data["flags"] = positionals[1:]
     else:
         data["flags"] = positionals
-    return run(RunOptions.from_mapping(data))
+    return RunOptions.from_mapping(data)
+
+
+def _test_output_scalars(opts, ctx) -> None:
+    from guild import api
+    from guild.errors import GuildError
+
+    source = opts.test_output_scalars
+    if source == "-":
+        lines = sys.stdin
+    else:
+        try:
+            lines = open(source, encoding="utf-8", errors="replace")
+        except OSError as e:
+            raise GuildError(f"cannot read {source}: {e.strerror}") from None
+    out = sys.stdout
+    for line, found in api.output_scalar_matches(opts.opspec, lines, ctx):
+        out.write(line + "\n")
+        for pattern, matches in found:
+            out.write(f"  {pattern}: {matches}\n")
+        out.flush()
+
+
+def _print_or_save_trials(prepared, opts) -> int:
+    from guild.errors import GuildError
+
+    if not hasattr(prepared, "trials"):
+        raise GuildError(f"cannot {'print' if opts.print_trials else 'save'} trials for a non-batch operation")
+    trials = prepared.trials()
+    if opts.print_trials:
+        from guild.batch.preview import trials_table
+
+        rows = trials_table(trials)
+        widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+        for row in rows:
+            sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
+        return 0
+    import os
+
+    from guild import api
+    from guild.util.files import tilde_path
+
+    print(f"Saving trials to {tilde_path(os.path.abspath(os.path.expanduser(opts.save_trials)))}")
+    api.save_trials(trials, opts.save_trials)
+    return 0
+
+
+def _print_staged(prepared, run) -> None:
+    opts = prepared.opts
+    if opts.run_dir:
+        cmd = _shell_join(next(prepared.commands()))
+        print(f"{prepared.op_desc} staged in '{run.path}'")
+        print(f"To start the operation, use \"(cd '{run.path}' && source .guild/ENV && {cmd})\"")
+    else:
+        from guild.store.describe import operation_desc
+
+        print(f"{operation_desc(run)} staged as {run.id}")
+        print(f"To start the operation, use 'guild run --start {run.id}'")
+
+
+def _shell_quote(s: str) -> str:
+    import shlex
+
+    return shlex.quote(s) if s else "''"
+
+
+def _shell_join(argv: list[str]) -> str:
+    return " ".join(_shell_quote(a) for a in argv)

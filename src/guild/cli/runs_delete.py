@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from guild.cli import runsel
-from guild.cli.args import Command, Opt, try_line
+from guild.util.cmdline import Command, Opt, try_line
 from guild.errors import Aborted, GuildError
 
 COMMAND = Command(
@@ -21,6 +21,7 @@ COMMAND = Command(
 
 
 def main(args) -> int:
+    from guild import api
     from guild.cli import confirm
     from guild.store import manage
     from guild.util import log
@@ -48,12 +49,7 @@ def main(args) -> int:
             raise Aborted(quiet=True)
     for run in running:
         log.info(f"Stopping {run.id} (pid {run.pid})")
-        manage.stop_run(run)
-    for run in runs:
-        if args.permanent:
-            manage.purge_run(run)
-        else:
-            manage.trash_run(run)
+    api.delete_runs(runs, permanent=args.permanent)
     log.info(f"{'Permanently deleted' if args.permanent else 'Deleted'} {len(runs)} run(s)")
     return 0
 

@@ -6,7 +6,7 @@ import re
 import sys
 
 from guild.cli import runsel
-from guild.cli.args import Command, Opt
+from guild.util.cmdline import Command, Opt
 from guild.flags.encode import encode_flag_value
 
 TYPE_CHECKING = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from guild.cli import runsel
-from guild.cli.args import Command, Opt, try_line
+from guild.util.cmdline import Command, Opt, try_line
 from guild.errors import GuildError
 
 COMMAND = Command(

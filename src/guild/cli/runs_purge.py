@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from guild.cli import runsel
-from guild.cli.args import Command, Opt
+from guild.util.cmdline import Command, Opt
 from guild.errors import Aborted
 
 COMMAND = Command(
@@ -18,8 +18,9 @@ COMMAND = Command(
 
 
 def main(args) -> int:
+    from guild import api
     from guild.cli import confirm
-    from guild.store import home, manage
+    from guild.store import home
     from guild.util import log
 
     runs = runsel.select_runs(args, COMMAND, root=home.trash_runs_dir())
@@ -30,9 +31,6 @@ def main(args) -> int:
     prompt = f"Permanently delete {len(runs)} run(s)?"
     if not confirm.preview_and_confirm(header, runs, prompt, default=False, yes=args.yes):
         raise Aborted(quiet=True)
-    for run in runs:
-        manage.check_in_store(run.path)
-    for run in runs:
-        manage.purge_run(run)
+    api.purge_runs(runs)
     log.info(f"Permanently deleted {len(runs)} run(s)")
     return 0

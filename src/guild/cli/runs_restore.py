@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from guild.cli import runsel
-from guild.cli.args import Command, Opt
+from guild.util.cmdline import Command, Opt
 from guild.errors import Aborted
 
 COMMAND = Command(
@@ -18,8 +18,9 @@ COMMAND = Command(
 
 
 def main(args) -> int:
+    from guild import api
     from guild.cli import confirm
-    from guild.store import home, manage
+    from guild.store import home
     from guild.util import log
 
     runs = runsel.select_runs(args, COMMAND, root=home.trash_runs_dir())
@@ -29,7 +30,6 @@ def main(args) -> int:
     header = "You are about to restore the following runs:"
     if not confirm.preview_and_confirm(header, runs, f"Restore {len(runs)} run(s)?", yes=args.yes):
         raise Aborted(quiet=True)
-    for run in runs:
-        manage.restore_run(run)
+    api.restore_runs(runs)
     log.info(f"Restored {len(runs)} run(s)")
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from guild.cli.args import Arg, Command, Opt
+from guild.util.cmdline import Arg, Command, Opt
 from guild.errors import GuildError
 from guild.store.run import Run
 
@@ -92,124 +92,57 @@ def _unpacked_zip(path: str) -> str:
 
 def run_filter(args, cmd: Command):
     """A `store.select.RunFilter` from the parsed filter options (raises on bad values)."""
-    from guild.store.select import RunFilter
+    from guild import api
 
     g = args.get
     if g("filter_labels") and g("filter_unlabeled"):
         raise GuildError("--label and --unlabeled cannot both be used")
     if g("filter_marked") and g("filter_unmarked"):
         raise GuildError("--marked and --unmarked cannot both be used")
-    started = None
-    if g("filter_started"):
-        started = _started_range(g("filter_started"), cmd)
-    expr = None
-    if g("filter_expr"):
-        from guild.store import filterexpr
-
-        try:
-            expr = filterexpr.compile_filter(g("filter_expr"), scalar_value)
-        except filterexpr.FilterSyntaxError as e:
-            raise GuildError(str(e)) from None
-    return RunFilter(
-        operations=list(g("filter_ops") or []),
-        labels=list(g("filter_labels") or []),
-        unlabeled=bool(g("filter_unlabeled")),
-        tags=list(g("filter_tags") or []),
-        comments=list(g("filter_comments") or []),
-        marked=bool(g("filter_marked")),
-        unmarked=bool(g("filter_unmarked")),
-        started=started,
-        digest=g("filter_digest") or None,
-        status=list(g("filter_status") or []),
-        not_status=list(g("filter_not_status") or []),
-        expr=expr,
-    )
-
-
-def scalar_value(run: Run, key: str, qual: str = "last"):
-    """A run's scalar `key` (`tag` or `prefix#tag`) summarized by `qual`, or None."""
-    summaries = _run_scalars(run)
-    prefix, sep, tag = key.partition("#")
-    if not sep:
-        prefix, tag = None, key
-    attr = {"last": "last_val", "first": "first_val", "min": "min_val", "max": "max_val",
-            "avg": "avg_val", "total": "total", "count": "count"}.get(qual, "last_val")
-    for s in summaries:
-        if s.tag != tag:
-            continue
-        if prefix is None or s.prefix.lower().startswith(prefix.lower()):
-            return getattr(s, attr)
-    return None
-
-
-def _run_scalars(run: Run) -> list:
-    cached = getattr(run, "_scalar_summaries", None)
-    if cached is not None:
-        return cached
     try:
-        from guild.scalars.summary import run_scalars
-
-        cached = run_scalars(run.path)
-    except ImportError:
-        cached = []
-    except Exception as e:
-        from guild.util.log import warning
-
-        warning(f"error reading scalars of run {run.id}: {e}")
-        cached = []
-    run._scalar_summaries = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def _started_range(spec: str, cmd: Command):
-    from guild.store import timerange
-
-    if not spec.strip():
-        return None
-    try:
-        return timerange.parse(spec)
-    except timerange.RangeError as e:
-        raise GuildError(
-            f"invalid RANGE: {e}",
-            hint=f"Try 'guild {cmd.path} --help' for help specifying time ranges.") from None
+        return api.filter_runs(
+            ops=g("filter_ops") or [], labels=g("filter_labels") or [],
+            unlabeled=bool(g("filter_unlabeled")), tags=g("filter_tags") or [],
+            comments=g("filter_comments") or [], marked=bool(g("filter_marked")),
+            unmarked=bool(g("filter_unmarked")), started=g("filter_started"),
+            digest=g("filter_digest"), status=g("filter_status") or [],
+            not_status=g("filter_not_status") or [], expr=g("filter_expr"),
+        )
+    except api.InvalidRange as e:
+        raise GuildError(e.message, hint=f"Try 'guild {cmd.path} --help' for help specifying time ranges.") from None
 
 
 def filtered_runs(args, cmd: Command, root: str | None = None) -> list[Run]:
     """The filtered runs, newest first (no spec resolution)."""
-    from guild.store.select import load_runs
+    from guild import api
 
-    flt = run_filter(args, cmd)
-    return flt.apply(load_runs(root or runs_root(args)))
+    return api.runs(filter=run_filter(args, cmd), root=root or runs_root(args))
 
 
 def select_runs(args, cmd: Command, default_spec: str = ":", *, root: str | None = None) -> list[Run]:
     """The runs a multi-run command acts on: filter, sort, resolve `args.runs` (or `default_spec`)."""
-    from guild.store import select
+    from guild import api
 
-    runs = filtered_runs(args, cmd, root)
     specs = list(args.get("runs") or []) or [default_spec]
     try:
-        return select.select_specs(runs, specs)
-    except select.SpecNotFound as e:
+        return api.runs(*specs, filter=run_filter(args, cmd), root=root or runs_root(args))
+    except api.RunNotFound as e:
         raise not_found_error(e.spec, cmd) from None
 
 
 def select_one(args, cmd: Command, root: str | None = None) -> Run:
     """The one run a single-run command acts on (`args.run`, default `1`)."""
-    from guild.store import select
+    from guild import api
 
-    runs = filtered_runs(args, cmd, root)
-    if not runs:
-        raise GuildError("no matching runs")
     spec = args.get("run")
     if spec is None:
         specs = args.get("runs") or ["1"]
         spec = specs[0]
     try:
-        return select.select_one_spec(runs, spec)
-    except select.SpecNotFound as e:
+        return api.one_run(spec, filter=run_filter(args, cmd), root=root or runs_root(args))
+    except api.RunNotFound as e:
         raise not_found_error(e.spec, cmd) from None
-    except select.SpecAmbiguous as e:
+    except api.RunAmbiguous as e:
         raise ambiguous_error(e.spec, e.runs) from None
 
 

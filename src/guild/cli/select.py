@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from guild.cli import runsel
-from guild.cli.args import Command, Opt, try_line
+from guild.util.cmdline import Command, Opt, try_line
 from guild.errors import GuildError
 
 COMMAND = Command(
@@ -68,31 +68,9 @@ def _attr(run, name: str) -> str:
 
 def _best_run(args):
     """The run with the lowest (`--min`) or highest (`--max`) value; missing values are lowest."""
+    from guild import api
+
     runs = runsel.select_runs(args, COMMAND) if args.runs else runsel.filtered_runs(args, COMMAND)
     if not runs:
         raise GuildError("no matching runs")
-    from guild.store import filterexpr
-
-    colspec = args.min or args.max
-    keyed = [(filterexpr.column_value(run, colspec, runsel.scalar_value), i, run) for i, run in enumerate(runs)]
-    present = [k for k in keyed if _comparable(k[0])]
-    if args.max:
-        if not present:
-            return runs[0]
-        best = present[0]
-        for k in present[1:]:
-            if k[0] > best[0]:
-                best = k
-        return best[2]
-    missing = [k for k in keyed if not _comparable(k[0])]
-    if missing:
-        return missing[0][2]
-    best = present[0]
-    for k in present[1:]:
-        if k[0] < best[0]:
-            best = k
-    return best[2]
-
-
-def _comparable(val) -> bool:
-    return isinstance(val, (int, float)) and not isinstance(val, bool)
+    return api.best_run(runs, args.min or args.max, maximize=bool(args.max))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from guild.cli import runsel
-from guild.cli.args import Command, Opt
+from guild.util.cmdline import Command, Opt
 from guild.errors import Aborted, GuildError
 
 COMMAND = Command(

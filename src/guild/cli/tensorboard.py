@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 from guild.cli import runsel
-from guild.cli.args import Command, Opt, usage_error
+from guild.util.cmdline import Command, Opt, usage_error
 from guild.errors import GuildError
 
 COMMAND = Command(
@@ -111,7 +110,7 @@ def _run_name_flags(value: str | None) -> list[str] | None:
 
 def _run_name(run, flag_names: list[str] | None) -> str:
     from guild.scalars.tblogdir import run_dir_name
-    from guild.store.select import operation_desc
+    from guild.store.describe import operation_desc
     from guild.util import clock
 
     if flag_names is None:

@@ -8,7 +8,7 @@ import sys
 import time
 
 from guild.cli import runsel
-from guild.cli.args import Command, Opt
+from guild.util.cmdline import Command, Opt
 from guild.errors import GuildError
 from guild.store.run import Run, pid_alive
 
@@ -121,10 +121,9 @@ def run_for_pid_arg(arg: str) -> Run:
         return Run.for_dir(job_dir)
     pid = _read_pid(arg)
     if pid is not None:
-        from guild.store import home
-        from guild.store.select import load_runs
+        from guild import api
 
-        for run in load_runs(home.runs_dir()):
+        for run in api.runs():
             run_pid = run.pid
             if run_pid is not None and (run_pid == pid or _parent_pid(run_pid) == pid):
                 return run

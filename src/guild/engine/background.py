@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 
-from guild.store.run import Run
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from guild.engine.start import StartJob
 
 
-def start_in_background(run: Run, plan, opts, cmd_dir: str, extra_env) -> int:
-    from guild.engine import lifecycle
+def start_in_background(job: StartJob, pidfile: str | None) -> str:
+    """Start the run in a detached child process; returns the pidfile it writes (a temp path
+    when `pidfile` is None)."""
+    import tempfile
 
-    pidfile = opts.pidfile or os.path.join(tempfile.mkdtemp(prefix="guild-"), "pid")
+    from guild.engine import start
+
+    pidfile = pidfile or os.path.join(tempfile.mkdtemp(prefix="guild-"), "pid")
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid:
-        print(f"{plan.op_desc} started in background as {run.id} (pidfile {pidfile})")
-        return 0
+        return pidfile
     os.setsid()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
@@ -27,11 +31,10 @@ def start_in_background(run: Run, plan, opts, cmd_dir: str, extra_env) -> int:
         f.write(str(os.getpid()))
     code = 1
     try:
-        quiet = opts.copy(quiet=True, background=False, pidfile=None)
-        code = lifecycle.start(run, plan, quiet, cmd_dir, extra_env)
+        code = start.exit_code_for(start.run_job(job, None))
     finally:
         try:
             os.remove(pidfile)
         except OSError:
             pass
-        os._exit(lifecycle.exit_code_for(code) if isinstance(code, int) else 1)
+        os._exit(code)

@@ -12,6 +12,7 @@ _SECRET_WORDS = ("password", "token", "secret")
 
 
 def process_env(
+    base: dict[str, str],
     op_config: dict,
     flags: dict[str, Any],
     *,
@@ -22,9 +23,9 @@ def process_env(
     cmd_dir: str,
     gpus: str | None = None,
     no_gpus: bool = False,
-    extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "_"}
+    """`base` (the context's environment) with the op's variables and Guild's own (spec §5.6)."""
+    env = {k: v for k, v in base.items() if k != "_"}
     inherited_pythonpath = env.get("PYTHONPATH", "")
     own = op_env(op_config, flags)
     if "PYTHONPATH" in own:
@@ -38,11 +39,9 @@ def process_env(
         "GUILD_OP": guild_op,
         "GUILD_HOME": guild_home,
         "GUILD_SOURCECODE": (op_config.get("sourcecode") or {}).get("dest") or ".",
-        "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "20",
+        "LOG_LEVEL": base.get("LOG_LEVEL") or "20",
         "CMD_DIR": cmd_dir,
     })
-    if extra:
-        env.update(extra)
     env["RUN_DIR"] = run_dir
     env["RUN_ID"] = run_id
     return env

@@ -1,21 +1,23 @@
-"""The life of a run directory: init (attrs, source code), stage, start, and finish
-(runs.md §2.9, spec §5.4). All writes go through `store.run.Run`."""
+"""The making of a run directory: init (attrs, source code), dependencies resolved, staged
+(runs.md §2.9, spec §5.4). All writes go through `store.run.Run`; starting the process is
+`engine.start`."""
 
 from __future__ import annotations
 
 import os
 
-from guild.engine import environ, facts, opconfig, process
+from guild.engine import facts, opconfig
 from guild.engine.options import RunOptions
 from guild.engine.plan import RunPlan
 from guild.errors import GuildError
-from guild.store import home as home_mod
 from guild.store.run import Run
 from guild.util import clock, files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
     from typing import Any, Callable
+
+    from guild.engine.context import RunContext
 
 
 def new_run_id() -> str:
@@ -47,7 +49,7 @@ def init_run_dir(run_dir: str, run_id: str | None = None) -> Run:
     return run
 
 
-def create_run(run_dir: str, plan: RunPlan, opts: RunOptions,
+def create_run(run_dir: str, plan: RunPlan, opts: RunOptions, ctx: RunContext,
                populate: Callable[[Run], None] | None = None) -> Run:
     """A new run dir with its init attrs, source code (`populate`, default: copied from the
     project) and resolved deps. A failure leaves it as an `error` run, not `pending`."""
@@ -56,10 +58,10 @@ def create_run(run_dir: str, plan: RunPlan, opts: RunOptions,
     try:
         write_init_attrs(run, plan, opts, new=True, random_seed=seed)
         if populate is None:
-            copy_sourcecode(run, plan)
+            copy_sourcecode(run, plan, ctx)
         else:
             populate(run)
-        resolve_deps(run, plan, opts, for_stage=opts.stage)
+        resolve_deps(run, plan, opts, ctx, for_stage=opts.stage)
     except BaseException:
         run.set_marker("PENDING", False)
         raise
@@ -119,31 +121,45 @@ def _comment(body: str) -> dict[str, Any]:
     return {"body": body, "host": facts.host(), "time": clock.timestamp_us(), "user": facts.user()}
 
 
-def copy_sourcecode(run: Run, plan: RunPlan) -> None:
+def sourcecode_plan(plan: RunPlan, ctx: RunContext):
+    """What of the project is copied as the run's source code: the op's rules, less the files
+    that are dependencies (those of the plan's op config, with `-D` paths)."""
+    from guild.engine import sourcecode
+
+    excluded: set[str] = set()
+    saved = plan.op_config.get("deps")
+    if saved:
+        from guild.engine.deps import model as deps_model
+
+        resources = [deps_model.from_saved(d) for d in saved if isinstance(d, dict)]
+        excluded = set(deps_model.sourcecode_excludes(resources, plan.opdef.project_dir, ctx.cwd))
+    return sourcecode.plan_for_opdef(plan.opdef, excluded, ctx.environ)
+
+
+def copy_sourcecode(run: Run, plan: RunPlan, ctx: RunContext) -> None:
     """Copy the project's source code into the run and write `sourcecode_digest`/`vcs_commit`."""
     from guild.engine import sourcecode
     from guild.store import manifest
 
     manifest.touch(run.path)
-    opdef = plan.opdef
     copied: list[str] = []
-    if opdef is not None and not plan.is_pipeline and os.environ.get("NO_SOURCECODE") != "1":
-        src_plan = sourcecode.plan_for_opdef(opdef, plan.op_config.get("deps"))
+    if plan.opdef is not None and not plan.is_pipeline and not ctx.is_set("NO_SOURCECODE"):
+        src_plan = sourcecode_plan(plan, ctx)
         if src_plan is not None:
             copied = sourcecode.copy_sourcecode(src_plan, run.path)
     run.write_attr("sourcecode_digest", sourcecode.sourcecode_digest(run.path, copied))
-    if os.environ.get("NO_VCS_COMMIT") != "1" and not plan.is_pipeline:
+    if not ctx.is_set("NO_VCS_COMMIT") and not plan.is_pipeline:
         commit = facts.vcs_commit(plan.project_dir)
         if commit:
             run.write_attr("vcs_commit", commit)
 
 
-def resolve_deps(run: Run, plan: RunPlan, opts: RunOptions, for_stage: bool = False) -> None:
+def resolve_deps(run: Run, plan: RunPlan, opts: RunOptions, ctx: RunContext, for_stage: bool = False) -> None:
     """Resolve `requires:` into the run and write the `deps` attr."""
-    if plan.requires or plan.op_config.get("deps") or opts.additional_deps:
-        from guild.engine import deps
+    if plan.resources or plan.op_config.get("deps") or opts.additional_deps:
+        from guild.engine.deps import resolve
 
-        deps.resolve(run, plan, opts, for_stage=for_stage)
+        resolve.resolve(run, plan, opts, ctx, for_stage=for_stage)
     elif not run.has_attr("deps"):
         run.write_attr("deps", {})
 
@@ -152,8 +168,12 @@ def finish_init(run: Run) -> None:
     run.set_marker("PENDING", False)
 
 
-def stage(run: Run, plan: RunPlan, opts: RunOptions, cmd_dir: str) -> None:
-    env = _process_env(run, plan, opts, cmd_dir)
+def stage(run: Run, plan: RunPlan, job) -> None:
+    """Mark a created run staged, with its process environment saved in `.guild/ENV` (what
+    `(cd RUN_DIR && source .guild/ENV && CMD)` starts it with)."""
+    from guild.engine.start import process_env
+
+    env = process_env(run, plan, job)
     lines = [f"export {k}={_shell_quote(v)}" for k, v in sorted(env.items()) if k not in ("PWD", "_")]
     files.write_atomic(run.guild_path("ENV"), "\n".join(lines) + "\n")
     run.set_marker("STAGED")
@@ -165,108 +185,3 @@ def _shell_quote(s: str) -> str:
     import shlex
 
     return shlex.quote(s) if s else "''"
-
-
-def _process_env(run: Run, plan: RunPlan, opts: RunOptions, cmd_dir: str,
-                 extra: dict[str, str] | None = None) -> dict[str, str]:
-    return environ.process_env(
-        plan.op_config, plan.flags,
-        guild_op=plan.guild_op, guild_home=home_mod.guild_home(), run_dir=run.path, run_id=run.id,
-        cmd_dir=cmd_dir, gpus=opts.gpus, no_gpus=opts.no_gpus, extra=extra,
-    )
-
-
-def start(run: Run, plan: RunPlan, opts: RunOptions, cmd_dir: str,
-          extra_env: dict[str, str] | None = None) -> int:
-    """Run the op process to completion; returns its exit status."""
-    op = plan.op_config
-    if _wants_pip_freeze(plan):
-        run.write_attr("pip_freeze", facts.pip_freeze())
-    run.set_marker("STAGED", False)
-    run.write_attr("started", clock.timestamp_us())
-    env = _process_env(run, plan, opts, cmd_dir, extra_env)
-    run.write_attr("env", environ.saved_env(env, plan.env_secrets))
-    argv = opconfig.build_cmd(op, plan.flags, plan.project_dir)
-    capture = env.get("NO_RUN_OUTPUT") != "1"
-    tee = None
-    if capture:
-        tee = process.OutputTee(run.guild_path(), opts.quiet, _scalar_handler(run, plan))
-    try:
-        proc = process.spawn(argv, run.path, env, capture)
-    except Exception:
-        if tee:
-            tee.close()
-        raise
-    files.write_atomic(run.guild_path("LOCK"), str(proc.pid))
-    code = process.wait_with_tee(proc, tee, opts.stop_after)
-    _finish(run, code)
-    return code
-
-
-def _wants_pip_freeze(plan: RunPlan) -> bool:
-    if os.environ.get("NO_PIP_FREEZE") == "1" or plan.is_pipeline:
-        return False
-    if plan.opdef is not None and plan.opdef.pip_freeze is False:
-        return False
-    args = (plan.op_config.get("op-cmd") or {}).get("cmd-args") or []
-    return "guild.op_main" in args
-
-
-def _finish(run: Run, code: int) -> None:
-    if not os.path.isdir(run.guild_path()):
-        from guild.util import log
-
-        log.warning(f"run directory {run.path} was removed while the run was running")
-        return
-    run.write_attr("exit_status", code)
-    run.write_attr("stopped", clock.timestamp_us())
-    files.remove_if_exists(run.guild_path("LOCK"))
-
-
-def _scalar_handler(run: Run, plan: RunPlan):
-    """A line handler that captures output scalars and attributes into the run's TF event files."""
-    scalars_config = plan.op_config.get("output-scalars")
-    attrs_config = plan.op_config.get("output-attrs")
-    scalars_on = scalars_config is not False and scalars_config != []
-    attrs_on = attrs_config is not False and attrs_config != []
-    if not scalars_on and not attrs_on:
-        return None
-    from guild.scalars.events import EventWriter
-    from guild.scalars.patterns import OutputAttrs, OutputScalars
-
-    flag_names = set(plan.flags)
-    scalars = OutputScalars(scalars_config, flag_names) if scalars_on else None
-    attrs = OutputAttrs(attrs_config, flag_names) if attrs_on else None
-    writers: dict[str, EventWriter] = {}
-
-    def writer(suffix: str) -> EventWriter:
-        if suffix not in writers:
-            writers[suffix] = EventWriter(run.guild_path(), suffix)
-        return writers[suffix]
-
-    def on_line(raw: bytes) -> None:
-        line = raw.decode("utf-8", "ignore").rstrip()
-        found = scalars.feed_line(line) if scalars else []
-        for key, value, step in found:
-            writer("").add_scalar(key, value, step)
-        if attrs:
-            for key, text in attrs.feed_line(line, {k for k, _, _ in found}):
-                writer(".attrs").add_text(key, text)
-
-    return on_line
-
-
-def exit_code_for(status: int) -> int:
-    return status if status >= 0 else 256 + status
-
-
-def delete_on_success(run: Run) -> None:
-    """Move a run to the trash (delete-on-success ops and successful batches)."""
-    import shutil
-
-    trash = home_mod.trash_runs_dir()
-    os.makedirs(trash, exist_ok=True)
-    dest = os.path.join(trash, run.id)
-    if os.path.exists(dest):
-        shutil.rmtree(dest)
-    shutil.move(run.path, dest)

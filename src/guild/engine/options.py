@@ -1,7 +1,7 @@
-"""The options of `guild run`, as one value saved in the run's `run_params` attr."""
+"""The options of `guild run`, as one value saved in the run's `run_params` attr (their
+command-line grammar is `engine.run_command`)."""
 
 from __future__ import annotations
-
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time

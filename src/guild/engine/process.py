@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import struct
-import sys
 import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
-    from typing import Any, Callable
+    from typing import Callable
+
+    from guild.engine.context import Echo
 
     LineHandler = Callable[[bytes], None]
 
@@ -21,23 +22,18 @@ _LOW_BYTES = bytes(range(9))  # left out of line tracking (spec §5.7)
 
 
 class OutputTee:
-    """Writes process output chunks to the run's output files and the terminal."""
+    """Writes process output chunks to the run's output files and to `echo` (if any)."""
 
-    def __init__(self, run_dir_guild: str, quiet: bool, on_line: LineHandler | None):
+    def __init__(self, run_dir_guild: str, echo: Echo | None, on_line: LineHandler | None):
         self._out = open(os.path.join(run_dir_guild, "output"), "wb")
         self._index = open(os.path.join(run_dir_guild, "output.index"), "wb")
-        self._quiet = quiet
+        self._echo = echo
         self._on_line = on_line
         self._partial: dict[int, bytearray] = {0: bytearray(), 1: bytearray()}
 
     def write(self, chunk: bytes, stream: int) -> None:
-        if not self._quiet:
-            target = sys.stdout.buffer if stream == 0 else sys.stderr.buffer
-            try:
-                target.write(chunk)
-                target.flush()
-            except (OSError, ValueError):
-                pass
+        if self._echo is not None:
+            self._echo(chunk, stream)
         self._out.write(chunk)
         self._out.flush()
         buf = self._partial[stream]
@@ -71,7 +67,11 @@ class OutputTee:
 
 def spawn(argv: list[str], cwd: str, env: dict[str, str], capture: bool) -> "Process":
     """Start `argv` in `cwd` with `env`; with `capture`, its stdout/stderr go to pipes
-    (one pipe when SYNC_RUN_OUTPUT=1, so the two streams keep their order)."""
+    (one pipe when SYNC_RUN_OUTPUT=1, so the two streams keep their order).
+
+    posix_spawn has no working-directory action, and changing this process's directory would
+    leak into every other run prepared here, so the child starts as `/bin/sh`, which enters
+    `cwd` and execs the program in its place (same pid; about 0.6 ms)."""
     from guild.errors import RunError
 
     pipes: list[tuple[int, int]] = []  # (read fd, stream)
@@ -94,19 +94,20 @@ def spawn(argv: list[str], cwd: str, env: dict[str, str], capture: bool) -> "Pro
         _close_all([fd for fd, _ in pipes] + child_ends)
         name = argv[0] if argv else ""
         raise RunError(f"error running {name}: [Errno 2] No such file or directory: '{name}'")
-    # posix_spawn has no cwd argument: the spawning thread (there is only one) steps into cwd.
     # Python ignores SIGPIPE; the child gets the default action back, as subprocess gives it.
-    here = os.getcwd()
-    os.chdir(cwd)
+    shell_argv = [_SH, "-c", _CD_EXEC, cwd, exe, *argv[1:]]
     try:
-        pid = os.posix_spawn(exe, argv, env, file_actions=actions, setsigdef=_DEFAULT_SIGNALS)
-    except OSError as e:
+        pid = os.posix_spawn(_SH, shell_argv, env, file_actions=actions, setsigdef=_DEFAULT_SIGNALS)
+    except (OSError, ValueError) as e:  # ValueError: a name or value posix_spawn cannot pass
         _close_all([fd for fd, _ in pipes])
         raise RunError(f"error running {argv[0]}: {e}") from None
     finally:
-        os.chdir(here)
         _close_all(child_ends)
     return Process(pid, pipes)
+
+
+_SH = "/bin/sh"
+_CD_EXEC = 'cd -- "$0" && exec "$@"'
 
 
 def _which(cmd: str, env: dict[str, str]) -> str | None:
@@ -186,8 +187,9 @@ class Process:
 class _Deadline:
     """`--stop-after`: SIGTERM after N minutes, SIGKILL after a further kill delay."""
 
-    def __init__(self, proc: Process, stop_after: float | None):
+    def __init__(self, proc: Process, stop_after: float | None, kill_delay: float):
         self.proc = proc
+        self.kill_delay = kill_delay
         self.term_at = time.monotonic() + stop_after * 60 if stop_after else None
         self.kill_at: float | None = None
         self.started = time.monotonic()
@@ -208,12 +210,14 @@ class _Deadline:
             log.info(f"Stopping process early (pid {self.proc.pid}) - {elapsed:.1f} minute(s) elapsed")
             self.proc.send_signal(SIGTERM)
             self.term_at = None
-            self.kill_at = now + float(os.environ.get("STOP_AFTER_KILL_DELAY") or 30)
+            self.kill_at = now + self.kill_delay
 
 
-def wait_with_tee(proc: Process, tee: OutputTee | None, stop_after: float | None = None) -> int:
-    """Pump the process's pipes into `tee` and wait for its exit; returns the exit status."""
-    deadline = _Deadline(proc, stop_after)
+def wait_with_tee(proc: Process, tee: OutputTee | None, stop_after: float | None = None,
+                  stop_kill_delay: float = 30) -> int:
+    """Pump the process's pipes into `tee` and wait for its exit; returns the exit status.
+    `--stop-after` sends SIGTERM after `stop_after` minutes, SIGKILL `stop_kill_delay` s later."""
+    deadline = _Deadline(proc, stop_after, stop_kill_delay)
     try:
         if tee is not None:
             _pump(proc, tee, deadline)

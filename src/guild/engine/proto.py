@@ -8,30 +8,30 @@ import shutil
 
 from guild.engine import lifecycle, restart
 from guild.engine.options import RunOptions
+from guild.engine.run import NewRun
 from guild.store.run import Run
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from guild.engine.context import RunContext
 
 _COPIED_ATTRS = ("sourcecode_digest", "vcs_commit", "host", "user", "platform", "plugins", "pip_freeze")
 
 
-def run_proto(opts: RunOptions, confirm=None, *, extra_env: dict[str, str] | None = None) -> int:
-    from guild.engine import run as run_mod
-
-    source = restart.find_run(opts.proto)
-    plan, _ = restart.restart_plan(source, opts)
-    text = run_mod.prompt_text("run", plan.op_desc, plan.flags, plan.flagdefs)
-    if not run_mod.confirm_or_exit(opts, confirm, text):
-        return 0
+def prepare_proto(opts: RunOptions, ctx: RunContext) -> NewRun:
+    source = restart.find_run(opts.proto, ctx)
+    plan, _ = restart.restart_plan(source, opts, ctx)
 
     def populate(run: Run) -> None:
         if opts.force_sourcecode and plan.opdef is not None:
-            lifecycle.copy_sourcecode(run, plan)
+            lifecycle.copy_sourcecode(run, plan, ctx)
             return
         _copy_source_files(source, run)
         for name in _COPIED_ATTRS:
             if source.has_attr(name):
                 run.write_attr(name, source.get(name))
 
-    return run_mod.create_and_start(plan, opts, extra_env=extra_env, populate=populate)
+    return NewRun(plan, opts, ctx, populate, check_needed=False)
 
 
 def _copy_source_files(source: Run, run: Run) -> None:

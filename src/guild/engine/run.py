@@ -1,22 +1,24 @@
-"""`guild run` as an API: check options, plan, confirm, then create and start (or stage) a run.
-Pipelines and batches call `run()` in-process for their steps and trials."""
+"""`guild run` requests as values. A request is checked and planned into a `Prepared` run
+(nothing written yet); the caller shows its `prompt` (or its `skip`), then calls `start()`, which
+creates the run directory and starts (or stages) its process. New runs are prepared here;
+restarts in `engine.restart`, `--proto` runs in `engine.proto`, batches in `guild.batch.launch`."""
 
 from __future__ import annotations
 
 import os
-import sys
 
-from guild.engine import lifecycle, plan as plan_mod
+from guild.engine import lifecycle, plan as plan_mod, start as start_mod
 from guild.engine.options import RunOptions
 from guild.errors import GuildError
-from guild.store import home as home_mod
 from guild.store.run import Run
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
-    from typing import Any, Callable
+    from typing import Any, Callable, Iterator
 
-    Confirm = Callable[[str], bool]
+    from guild.engine.context import RunContext
+    from guild.engine.deps.model import Resource
+    from guild.engine.needed import Skip
 
 _INCOMPATIBLE = [
     ("minimize", "maximize"), ("no_gpus", "gpus"), ("optimize", "optimizer"),
@@ -38,6 +40,7 @@ def _opt_name(dest: str) -> str:
 
 
 def check_options(opts: RunOptions) -> None:
+    """Raise GuildError for options that cannot be used together."""
     for a, b in _INCOMPATIBLE:
         if getattr(opts, a) and getattr(opts, b):
             raise GuildError(f"{_opt_name(a)} and {_opt_name(b)} cannot both be used", hint=TRY_RUN_HELP)
@@ -47,71 +50,113 @@ def check_options(opts: RunOptions) -> None:
                 raise GuildError(f"{label} cannot be used with --restart", hint=TRY_RUN_HELP)
 
 
-def run(opts: RunOptions, confirm: Confirm | None = None, *, extra_env: dict[str, str] | None = None) -> int:
-    """Run (or stage, print, skip) per `opts`; returns the exit code for `guild`."""
-    check_options(opts)
-    if opts.restart:
-        from guild.engine import restart
+class Prepared:
+    """A checked and planned run request: nothing is written until `start()`.
 
-        return restart.restart(opts, confirm, extra_env=extra_env)
-    if opts.proto:
-        from guild.engine import proto
+    `prompt` is the confirmation text; `skip` is set when `--needed` finds nothing to do;
+    `commands()`, `environment()` and `sourcecode()` are what `--print-cmd`, `--print-env` and
+    `--test-sourcecode` show. `start()` returns the run (`pidfile` is then set for a run
+    started in the background)."""
 
-        return proto.run_proto(opts, confirm, extra_env=extra_env)
-    cwd = os.getcwd()
-    if opts.help_model:
-        from guild.project.help import model_help
+    action = "run"
+    skip: Skip | None = None
+    pidfile: str | None = None
 
-        sys.stdout.write(model_help(opts.opspec, cwd))
-        return 0
-    opdef = plan_mod.load_opdef(opts.opspec, cwd)
-    if opts.help_op:
-        from guild.engine.deps import help_op_dependencies as dep_rows
-        from guild.flags import help_op
+    def __init__(self, plan: plan_mod.RunPlan, opts: RunOptions, ctx: RunContext):
+        self.plan = plan
+        self.opts = opts
+        self.ctx = ctx
+        self.start_opts = opts  # the options the process starts with (restarts merge saved ones)
 
-        sys.stdout.write(help_op.format_help_op(opdef.full_name, opdef.description, opdef.flags, dep_rows(opdef)))
-        return 0
-    if opts.test_output_scalars or opts.test_flags:
-        from guild.engine import test_options
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.plan.op_desc}>"
 
-        if opts.test_output_scalars:
-            test_options.test_output_scalars(opdef, opts.test_output_scalars)
+    @property
+    def op_desc(self) -> str:
+        return self.plan.op_desc
+
+    @property
+    def prompt(self) -> str:
+        action = "stage" if self.opts.stage else self.action
+        return prompt_text(action, self.prompt_subject, self.plan.flags, self.plan.flagdefs)
+
+    @property
+    def prompt_subject(self) -> str:
+        return prompt_subject(self.plan, self.ctx.cwd)
+
+    def commands(self) -> Iterator[list[str]]:
+        """The process command(s) the request would run."""
+        yield command(self.plan)
+
+    def environment(self) -> dict[str, str]:
+        """The op's own environment variables (its `env:` and a `FLAG_*` per flag)."""
+        from guild.engine import environ
+
+        return environ.op_env(self.plan.op_config, self.plan.flags)
+
+    def sourcecode(self) -> str:
+        """The `--test-sourcecode` report of what would be copied as source code."""
+        from guild.engine import sourcecode
+
+        if self.plan.opdef is None:
+            raise GuildError("cannot test source code: the operation is not defined here")
+        return sourcecode.format_test_sourcecode(lifecycle.sourcecode_plan(self.plan, self.ctx), self.ctx.cwd)
+
+    def create(self) -> Run:
+        """Make the run directory ready to start (attrs, source code, dependencies)."""
+        raise NotImplementedError
+
+    def job(self, run: Run) -> start_mod.StartJob:
+        """The start job of the created `run` (what an executor runs)."""
+        return start_mod.job_for(run, self.plan, self.start_opts, self.ctx)
+
+    def start(self) -> Run:
+        """Create the run, then stage it, start it in the background, or run it to its end."""
+        run = self.create()
+        job = self.job(run)
+        if self.opts.stage:
+            lifecycle.stage(run, self.plan, job)
+        elif self.start_opts.background or self.start_opts.pidfile:
+            from guild.engine import background
+
+            self.pidfile = background.start_in_background(job, self.start_opts.pidfile)
         else:
-            test_options.test_flags(opdef)
-        return 0
-    user_flags, batch_files = plan_mod.decode_user_flags(opts.flags, opdef.flags)
-    flags = resolve_flags(opdef, user_flags, opts, batch_files)
-    if _is_batch(opts, opdef, flags, batch_files):
-        from guild.batch import launch
+            start_mod.run_job(job, self.ctx.echo)
+        return run
 
-        return launch.run_batch(opts, opdef, user_flags, flags, batch_files, confirm, extra_env=extra_env)
+
+class NewRun(Prepared):
+    """A new run of an operation (not a batch). `populate` fills in its source code (default:
+    copied from the project); `check_needed` applies `--needed`."""
+
+    def __init__(self, plan: plan_mod.RunPlan, opts: RunOptions, ctx: RunContext,
+                 populate: Callable[[Run], None] | None = None, check_needed: bool = True):
+        super().__init__(plan, opts, ctx)
+        self.populate = populate
+        if opts.needed and check_needed:
+            from guild.engine import needed
+
+            matches = needed.matching_runs(plan.opref, plan.flags, ctx)
+            self.skip = needed.skip_for(matches, lambda r: r.opref.base_desc())
+
+    def create(self) -> Run:
+        opts, ctx = self.opts, self.ctx
+        if opts.run_dir:
+            run_dir = ctx.path(opts.run_dir)
+            if not opts.stage and not ctx.is_set("NO_WARN_RUNDIR"):
+                from guild.util import log
+
+                log.info(f"Run directory is '{run_dir}' (results will not be visible to Guild)")
+        else:
+            run_dir = os.path.join(ctx.runs_dir, lifecycle.new_run_id())
+        return lifecycle.create_run(run_dir, self.plan, opts, ctx, self.populate)
+
+
+def prepare_new(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[str, Any],
+                resources: list[Resource], ctx: RunContext) -> NewRun:
+    """A new (non-batch) run of `opdef` with final `flags` (see `plan.plan_flags`)."""
     _check_not_batch(opts)
-    plan = plan_mod.new_plan(opts, opdef, user_flags, flags)
-    return run_plan(plan, opts, confirm, extra_env=extra_env)
-
-
-def resolve_flags(opdef, user_flags: dict[str, Any], opts: RunOptions, batch_files: list[str]) -> dict[str, Any]:
-    from guild.flags import validate
-
-    flags = validate.resolve_flags(
-        opdef.flags, user_flags, force=opts.force_flags or bool(batch_files),
-        op_full_name=opdef.full_name, op_name=opdef.name, cwd=os.getcwd(),
-    )
-    if opdef.requires:
-        from guild.engine import deps
-
-        deps.resolve_flag_runs(opdef, flags)
-    return flags
-
-
-def _is_batch(opts: RunOptions, opdef, flags: dict[str, Any], batch_files: list[str]) -> bool:
-    if opts.optimizer or opts.optimize or batch_files:
-        return True
-    if opdef.is_pipeline:
-        return False
-    from guild.flags import search
-
-    return any(search.is_batch_value(v, opdef.flags.get(n)) for n, v in flags.items())
+    return NewRun(plan_mod.new_plan(opts, opdef, user_flags, flags, resources), opts, ctx)
 
 
 def _check_not_batch(opts: RunOptions) -> None:
@@ -129,24 +174,11 @@ def _check_not_batch(opts: RunOptions) -> None:
         log.warning("operation is not a batch - ignoring batch comment")
 
 
-def print_cmd(plan: plan_mod.RunPlan) -> None:
-    import shlex
-
+def command(plan: plan_mod.RunPlan) -> list[str]:
+    """The process argv of `plan`."""
     from guild.engine import opconfig
 
-    argv = opconfig.build_cmd(plan.op_config, plan.flags, plan.project_dir)
-    print(" ".join(shlex.quote(a) if a else "''" for a in argv))
-
-
-def print_env(plan: plan_mod.RunPlan) -> None:
-    import shlex
-
-    from guild.engine import environ
-
-    env = environ.op_env(plan.op_config, plan.flags)
-    for name in sorted(env):
-        val = env[name]
-        print(f"{name}={shlex.quote(val) if val else ''}")
+    return opconfig.build_cmd(plan.op_config, plan.flags, plan.project_dir)
 
 
 def prompt_text(action: str, subject: str, flags: dict[str, Any], flagdefs: dict[str, dict],
@@ -159,101 +191,8 @@ def prompt_text(action: str, subject: str, flags: dict[str, Any], flagdefs: dict
     return "\n".join(lines) + "\nContinue?"
 
 
-def confirm_or_exit(opts: RunOptions, confirm: Confirm | None, text: str) -> bool:
-    """True to go on. Without -y, ask; no answer means do nothing (exit 0)."""
-    if opts.yes:
-        return True
-    if confirm is None:
-        confirm = default_confirm
-    return confirm(text)
-
-
-def default_confirm(text: str) -> bool:
-    sys.stderr.write(text + " (Y/n) ")
-    sys.stderr.flush()
-    line = sys.stdin.readline()
-    if not line:
-        sys.stderr.write("\n")
-        raise GuildError("", quiet=True)
-    return line.strip().lower() in ("", "y", "yes")
-
-
-def run_plan(plan: plan_mod.RunPlan, opts: RunOptions, confirm: Confirm | None = None,
-             *, extra_env: dict[str, str] | None = None) -> int:
-    """Dispatch print/test options, `--needed`, the prompt, then create and start or stage."""
-    if opts.print_cmd:
-        print_cmd(plan)
-        return 0
-    if opts.print_env:
-        print_env(plan)
-        return 0
-    if opts.test_sourcecode:
-        from guild.engine import sourcecode
-
-        sys.stdout.write(sourcecode.format_test_sourcecode(sourcecode.plan_for_opdef(plan.opdef)))
-        return 0
-    if opts.needed:
-        from guild.engine import needed
-
-        if needed.skip_new_run(plan):
-            return 0
-    action = "stage" if opts.stage else "run"
-    if not confirm_or_exit(opts, confirm, prompt_text(action, prompt_subject(plan), plan.flags, plan.flagdefs)):
-        return 0
-    return create_and_start(plan, opts, extra_env=extra_env)
-
-
-def prompt_subject(plan: plan_mod.RunPlan) -> str:
-    """The operation as the prompt names it: the opspec, or a script's path from the cwd."""
+def prompt_subject(plan: plan_mod.RunPlan, cwd: str) -> str:
+    """The operation as the prompt names it: the opspec, or a script's path from `cwd`."""
     if plan.opdef is not None and plan.opdef.is_script:
-        return os.path.relpath(plan.opdef.script_path)
+        return os.path.relpath(plan.opdef.script_path, cwd)
     return plan.op_desc
-
-
-def create_and_start(plan: plan_mod.RunPlan, opts: RunOptions, *, extra_env: dict[str, str] | None = None,
-                     populate: Callable[[Run], None] | None = None) -> int:
-    """Create a new run dir for `plan` and run (or stage) it. `populate` fills in its source code
-    (default: copy it from the project)."""
-    if opts.run_dir:
-        run_dir = os.path.abspath(opts.run_dir)
-        if not opts.stage and os.environ.get("NO_WARN_RUNDIR") != "1":
-            sys.stderr.write(f"Run directory is '{run_dir}' (results will not be visible to Guild)\n")
-    else:
-        run_dir = os.path.join(home_mod.runs_dir(), lifecycle.new_run_id())
-    run = lifecycle.create_run(run_dir, plan, opts, populate)
-    cmd_dir = os.getcwd()
-    if opts.stage:
-        lifecycle.stage(run, plan, opts, cmd_dir)
-        _print_staged(run, plan, opts)
-        return 0
-    return start_run(run, plan, opts, cmd_dir, extra_env)
-
-
-def start_run(run: Run, plan: plan_mod.RunPlan, opts: RunOptions, cmd_dir: str,
-              extra_env: dict[str, str] | None) -> int:
-    if opts.background or opts.pidfile:
-        from guild.engine import background
-
-        return background.start_in_background(run, plan, opts, cmd_dir, extra_env)
-    status = lifecycle.start(run, plan, opts, cmd_dir, extra_env)
-    if status == 0 and plan.op_config.get("delete-on-success") and not opts.keep_run:
-        from guild.util import log
-
-        log.info(f"Deleting interim run {run.id} ('{plan.op_desc}' is configured for deletion on success)")
-        lifecycle.delete_on_success(run)
-    return lifecycle.exit_code_for(status)
-
-
-def _print_staged(run: Run, plan: plan_mod.RunPlan, opts: RunOptions) -> None:
-    if opts.run_dir:
-        import shlex
-
-        from guild.engine import opconfig
-
-        argv = opconfig.build_cmd(plan.op_config, plan.flags, plan.project_dir)
-        cmd = " ".join(shlex.quote(a) if a else "''" for a in argv)
-        print(f"{plan.op_desc} staged in '{run.path}'")
-        print(f"To start the operation, use \"(cd '{run.path}' && source .guild/ENV && {cmd})\"")
-    else:
-        print(f"{plan.op_desc} staged as {run.id}")
-        print(f"To start the operation, use 'guild run --start {run.id}'")

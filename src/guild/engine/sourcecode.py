@@ -16,7 +16,7 @@ from guild.util import files, log
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
-    from typing import Any
+    from typing import Any, Mapping
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 DEFAULT_MAX_COUNT = 100
@@ -96,12 +96,15 @@ class SourceRules:
     relative destination. Base rules are added by `plan_copy`, which needs the source root."""
 
     def __init__(self, rules: list[Rule] | None = None, disabled: bool = False,
-                 root: str | None = None, dest: str = ".", is_python: bool = True):
+                 root: str | None = None, dest: str = ".", is_python: bool = True,
+                 max_size: int = DEFAULT_MAX_FILE_SIZE, max_count: int = DEFAULT_MAX_COUNT):
         self.rules = rules if rules is not None else []
         self.disabled = disabled
         self.root = root
         self.dest = dest
         self.is_python = is_python
+        self.max_size = max_size  # limits of the default base rules
+        self.max_count = max_count
 
 
 class CopyPlan:
@@ -123,21 +126,25 @@ class CopyPlan:
 
 
 def build_source_rules(op_value: Any = None, model_value: Any = None, *, is_python: bool = True,
-                       src: str = "guild.yml") -> SourceRules:
+                       src: str = "guild.yml", environ: Mapping[str, str] | None = None) -> SourceRules:
     """Rules from an op's raw `sourcecode` value and its model's. `src` names the guild.yml for
-    error messages. Env `NO_SOURCECODE=1` disables copying."""
+    error messages. In `environ` (default: this process's), `NO_SOURCECODE=1` disables copying
+    and `MAX_DEFAULT_SOURCECODE_FILE_SIZE`/`_COUNT` set the default rules' limits."""
+    env = os.environ if environ is None else environ
     op_rules, op_root, op_dest = _parse_config(op_value, src)
     model_rules, model_root, model_dest = _parse_config(model_value, src)
     root = op_root or model_root
     dest = op_dest or model_dest or "."
-    if os.environ.get("NO_SOURCECODE") == "1" or op_rules is None:
-        return SourceRules(disabled=True, root=root, dest=dest, is_python=is_python)
+    limits = {"max_size": _env_int(env, "MAX_DEFAULT_SOURCECODE_FILE_SIZE", DEFAULT_MAX_FILE_SIZE),
+              "max_count": _env_int(env, "MAX_DEFAULT_SOURCECODE_COUNT", DEFAULT_MAX_COUNT)}
+    if env.get("NO_SOURCECODE") == "1" or op_rules is None:
+        return SourceRules(disabled=True, root=root, dest=dest, is_python=is_python, **limits)
     if model_rules is None:
         # A model-level `no` only holds when the op has no rules of its own.
         if not op_rules:
-            return SourceRules(disabled=True, root=root, dest=dest, is_python=is_python)
+            return SourceRules(disabled=True, root=root, dest=dest, is_python=is_python, **limits)
         model_rules = []
-    return SourceRules(model_rules + op_rules, root=root, dest=dest, is_python=is_python)
+    return SourceRules(model_rules + op_rules, root=root, dest=dest, is_python=is_python, **limits)
 
 
 def _parse_config(value: Any, src: str) -> tuple[list[Rule] | None, str | None, str | None]:
@@ -195,22 +202,21 @@ def _spec_error(src: str, detail: str) -> None:
 # ---- base rules
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
     try:
-        return int(os.environ[name])
+        return int(env[name])
     except (KeyError, ValueError):
         return default
 
 
-def _default_base_rules(is_python: bool) -> list[Rule]:
-    max_size = _env_int("MAX_DEFAULT_SOURCECODE_FILE_SIZE", DEFAULT_MAX_FILE_SIZE)
-    max_count = _env_int("MAX_DEFAULT_SOURCECODE_COUNT", DEFAULT_MAX_COUNT)
+def _default_base_rules(rules_config: SourceRules) -> list[Rule]:
+    max_size, max_count = rules_config.max_size, rules_config.max_count
     rules = [
         Rule(False, (".*",), kind="dir"),
         Rule(False, ("*",), kind="dir", sentinel=".guild-nocopy"),
         Rule(True, ("*",), kind="text", size_lt=max_size + 1, max_matches=max_count),
     ]
-    if is_python:
+    if rules_config.is_python:
         rules += [
             Rule(False, ("__pycache__",), kind="dir"),
             Rule(False, ("*",), kind="dir", sentinel="bin/activate"),
@@ -280,12 +286,12 @@ def _guildignore_patterns(root: str) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
-def _base_rules(root: str, is_python: bool) -> list[Rule]:
+def _base_rules(root: str, rules_config: SourceRules) -> list[Rule]:
     if _in_git_work_tree(root):
         ignored = _git_ignored(root)
         if ignored is not None:
             return _git_base_rules(ignored)
-    return _default_base_rules(is_python)
+    return _default_base_rules(rules_config)
 
 
 def _resolve_dir_patterns(rule: Rule, root: str) -> Rule:
@@ -311,7 +317,7 @@ def plan_copy(root: str, rules: SourceRules) -> CopyPlan:
     src_root = os.path.normpath(os.path.join(project_dir, rules.root)) if rules.root else project_dir
     if rules.disabled:
         return CopyPlan(src_root, project_dir, rules.dest, [], [], [], disabled=True)
-    all_rules = _base_rules(src_root, rules.is_python) + [
+    all_rules = _base_rules(src_root, rules) + [
         _resolve_dir_patterns(rule, src_root) for rule in rules.rules
     ]
     walker = _Walker(src_root, all_rules)
@@ -319,20 +325,17 @@ def plan_copy(root: str, rules: SourceRules) -> CopyPlan:
     return CopyPlan(src_root, project_dir, rules.dest, all_rules, walker.selected, walker.skipped)
 
 
-def plan_for_opdef(opdef: Any, saved_deps: list | None = None) -> CopyPlan:
-    """The copy plan for an OpDef (disabled for pipelines). Dependency files are left out: those
-    of `saved_deps` (the op config's, with `-D` paths) when given, else of the op's `requires`."""
+def plan_for_opdef(opdef: Any, excluded: set[str], environ: Mapping[str, str] | None = None) -> CopyPlan:
+    """The copy plan for an OpDef (disabled for pipelines), leaving out the project-relative
+    paths in `excluded` (dependency files). `environ`: see `build_source_rules`."""
     if opdef.is_pipeline:
         return CopyPlan(opdef.project_dir, opdef.project_dir, ".", [], [], [], disabled=True)
     rules = build_source_rules(
         opdef.sourcecode, opdef.model_sourcecode, is_python=opdef.is_python,
-        src=opdef.guildfile_path or os.path.join(opdef.project_dir, "guild.yml"),
+        src=opdef.guildfile_path or os.path.join(opdef.project_dir, "guild.yml"), environ=environ,
     )
     plan = plan_copy(opdef.project_dir, rules)
-    if opdef.requires or saved_deps:
-        from guild.engine import deps
-
-        excluded = set(deps.sourcecode_excludes(opdef, saved_deps))
+    if excluded:
         plan.selected = [p for p in plan.selected if _project_rel(plan, p) not in excluded]
     return plan
 
@@ -535,9 +538,9 @@ def sourcecode_digest(run_dir: str, run_rel_paths: list[str]) -> str | None:
 # ---- --test-sourcecode
 
 
-def format_test_sourcecode(plan: CopyPlan, cwd: str | None = None) -> str:
-    """The text `guild run --test-sourcecode` prints."""
-    cwd = os.path.abspath(cwd or os.getcwd())
+def format_test_sourcecode(plan: CopyPlan, cwd: str) -> str:
+    """The text `guild run --test-sourcecode` prints (paths shown from `cwd`)."""
+    cwd = os.path.abspath(cwd)
     where = "the current directory" if plan.root == cwd else plan.root
     lines = [f"Copying from {where}", "Rules:"]
     lines += [f"  {rule.describe()}" for rule in plan.rules]

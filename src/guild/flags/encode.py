@@ -12,7 +12,7 @@ from guild.util import yamlutil
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
-    from typing import Any
+    from typing import Any, Callable
 
 _BOOL_WORDS = frozenset(
     "yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF".split()
@@ -25,7 +25,6 @@ _NULL_WORDS = frozenset(("null", "Null", "NULL"))
 _PLAIN_PAT = r"(?:[A-Za-z_/]|[^\x00-\x7f])(?:[\w./\-]|[^\x00-\x7f])*(?: (?:[\w./\-]|[^\x00-\x7f])+)*\Z"
 _YAML_QUOTED_YN = frozenset("yYnN")
 _TRUNCATE_PAT = r"(\.[0-9]{5})[0-9]+"
-_REF_PAT = r"(\\?)\$\{([^}]*)\}"
 _GLOBALS_PREFIXES = ("global:", "dict:", "namespace:")
 
 
@@ -88,13 +87,9 @@ def assign_value(v: Any, truncate_floats: bool = False) -> str:
     return text
 
 
-def flag_assigns(flags: dict, truncate_floats: bool = False, skip_none: bool = True) -> str:
-    """Space-joined `NAME=VAL` list, sorted by name (None values left out unless `skip_none` is off)."""
-    return " ".join(
-        flag_assign(name, flags[name], truncate_floats)
-        for name in sorted(flags)
-        if not (skip_none and flags[name] is None)
-    )
+def flags_desc(flags: dict) -> str:
+    """Non-null flags as `NAME=VAL, ...` (how batch messages name a trial's flags)."""
+    return ", ".join(flag_assign(n, flags[n]) for n in sorted(flags) if flags[n] is not None)
 
 
 def default_label(flags: dict) -> str:
@@ -127,14 +122,33 @@ def render_label(template: str, flags: dict, default_label: str, extra: dict | N
     as in the default label (`label_value`); undefined and null values give "".
     Filters: `%FMT` (printf-style on the value), `default:X`, `basename`, `unquote`."""
 
-    def expand(m: re.Match) -> str:
-        name, *filters = (part.strip() for part in m.group(2).split("|"))
+    def expand(ref: str) -> str:
+        name, *filters = (part.strip() for part in ref.split("|"))
         value, text = _label_ref(name, flags, default_label, extra)
         for spec in filters:
             value, text = _apply_label_filter(spec, value, text)
         return text
 
-    return re.sub(_REF_PAT, lambda m: m.group(0)[1:] if m.group(1) else expand(m), template)
+    return sub_refs(template, expand)
+
+
+def sub_refs(text: str, expand: Callable[[str], str]) -> str:
+    r"""`text` with each `${ref}` replaced by `expand(ref)`; a backslash before `${` leaves the
+    reference as it is, less the backslash. What `re.sub(r"(\\?)\$\{([^}]*)\}", ...)` does,
+    without compiling a regex on every run."""
+    out = []
+    i = 0
+    while True:
+        start = text.find("${", i)
+        end = text.find("}", start + 2) if start >= 0 else -1
+        if end < 0:
+            out.append(text[i:])
+            return "".join(out)
+        if start > i and text[start - 1] == "\\":
+            out += [text[i:start - 1], text[start:end + 1]]
+        else:
+            out += [text[i:start], expand(text[start + 2:end])]
+        i = end + 1
 
 
 def _label_ref(name: str, flags: dict, default_label: str, extra: dict | None) -> tuple[Any, str]:
@@ -320,14 +334,11 @@ def expand_cmd_refs(text: str, values: dict) -> str:
     if "${" not in text:
         return text
 
-    def expand(m: re.Match) -> str:
-        if m.group(1):
-            return m.group(0)[1:]
-        name = m.group(2)
+    def expand(name: str) -> str:
         if name not in values:
             raise GuildError(
                 f"invalid setting for operation: command contains invalid reference '{name}'"
             )
         return _args_encode(values[name])
 
-    return re.sub(_REF_PAT, expand, text)
+    return sub_refs(text, expand)

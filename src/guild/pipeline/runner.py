@@ -1,14 +1,17 @@
 """The steps runner: the process of a pipeline run. For each step it resolves the step's run dir
-from its link (creating the link first), then runs or restarts the step through the engine API
-in-process (pipelines-and-batches.md §1.4–1.5, §2.4)."""
+from its link (creating the link first), prepares the step as `guild run` would (a new run, a
+restart, or a batch) and hands its start to an executor (pipelines-and-batches.md §1.4–1.5, §2.4)."""
 
 from __future__ import annotations
 
 import os
 import sys
 
+from guild.batch import launch
+from guild.engine.context import RunContext
 from guild.engine.options import RunOptions
 from guild.errors import GuildError, report
+from guild.executors.sequential import SequentialExecutor
 from guild.pipeline.steps import PASSED_OPTIONS, Step, parse_steps, resolve_step_flags
 from guild.store.run import Run
 from guild.util import log
@@ -17,12 +20,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
     from typing import Any
 
+    from guild.executors.base import Executor
+
 
 def main() -> None:
     """The runner's own lines use `LEVEL: [guild] ...`; each step logs as `guild run` does,
     because the original ran steps as separate `guild run` processes."""
     try:
-        code = run_pipeline(Run.for_dir(os.environ["RUN_DIR"]))
+        code = run_pipeline(Run.for_dir(os.environ["RUN_DIR"]), _process_context())
     except GuildError as e:
         code = report(e)
     except KeyboardInterrupt:
@@ -31,8 +36,14 @@ def main() -> None:
     sys.exit(code)
 
 
-def run_pipeline(pipeline: Run) -> int:
-    _enter_pipeline(pipeline)
+def _process_context() -> RunContext:
+    """The steps' context: the pipeline's project dir (or the dir `guild run` was called from)."""
+    cwd = os.environ.get("PROJECT_DIR") or os.environ.get("CMD_DIR")
+    return RunContext.current(cwd=cwd or None, env={"NO_WARN_RUNDIR": "1"})
+
+
+def run_pipeline(pipeline: Run, ctx: RunContext) -> int:
+    ctx = _enter_pipeline(pipeline, ctx)
     steps_data = pipeline.get("steps") or []
     params = pipeline.get("run_params") or {}
     flags = pipeline.get("flags") or {}
@@ -41,12 +52,9 @@ def run_pipeline(pipeline: Run) -> int:
     if not steps:
         log.runner("WARNING", f"no steps defined for run {pipeline.id}")
         return 0
-    cwd = os.environ.get("PROJECT_DIR") or os.environ.get("CMD_DIR")
-    if cwd:
-        os.chdir(cwd)
-    os.environ["NO_WARN_RUNDIR"] = "1"
+    executor = SequentialExecutor(ctx.echo)
     for step in steps:
-        code = _run_step(pipeline, step, flags, params)
+        code = _run_step(pipeline, step, flags, params, ctx, executor)
         if code != 0:
             return code
         if step.expect:
@@ -60,19 +68,21 @@ def run_pipeline(pipeline: Run) -> int:
 _CHAIN_ENV = "GUILD_PIPELINE_CHAIN"
 
 
-def _enter_pipeline(pipeline: Run) -> None:
-    """Refuse a pipeline already running further up: a cycle in steps would start runs forever."""
+def _enter_pipeline(pipeline: Run, ctx: RunContext) -> RunContext:
+    """The context of the pipeline's steps, with the pipeline added to the chain of pipelines
+    running further up; a pipeline already in that chain is a cycle in steps, which would start
+    runs forever."""
     from guild.store.opref import OpRef
 
     me = pipeline.opref
     if me is None:
-        return
-    chain = [ref for ref in map(OpRef.parse, os.environ.get(_CHAIN_ENV, "").splitlines()) if ref]
+        return ctx
+    chain = [ref for ref in map(OpRef.parse, (ctx.getenv(_CHAIN_ENV) or "").splitlines()) if ref]
     for i, ref in enumerate(chain):
         if ref.same_op(me):
             names = [r.base_desc() for r in chain[i:]] + [me.base_desc()]
             raise GuildError(f"cycle in steps ({' -> '.join(names)})")
-    os.environ[_CHAIN_ENV] = "\n".join([ref.encode() for ref in chain] + [me.encode()])
+    return ctx.derive(env={_CHAIN_ENV: "\n".join([ref.encode() for ref in chain] + [me.encode()])})
 
 
 def _step_run(pipeline: Run, step: Step) -> Run:
@@ -95,8 +105,9 @@ def _resolve_step_dir(pipeline: Run, step: Step) -> tuple[str, bool]:
     return os.path.join(os.path.dirname(pipeline.path), run_id), False
 
 
-def _run_step(pipeline: Run, step: Step, pipeline_flags: dict[str, Any], params: dict) -> int:
-    from guild.engine import run as run_mod
+def _run_step(pipeline: Run, step: Step, pipeline_flags: dict[str, Any], params: dict, ctx: RunContext,
+              executor: Executor) -> int:
+    from guild.engine import start
     from guild.flags import encode
 
     step_dir, exists = _resolve_step_dir(pipeline, step)
@@ -126,14 +137,20 @@ def _run_step(pipeline: Run, step: Step, pipeline_flags: dict[str, Any], params:
         opts["opspec"] = step.opspec
         words = [step.opspec, *passthrough, *step_args, *step.batch_files, *flag_args]
         log.runner("INFO", f"running {step.name}: {' '.join(w for w in words if w)}")
-    extra_env = {"NO_WARN_RUNDIR": "1"}
-    if step.isolate_runs:
-        os.environ["GUILD_RUNS_PARENT"] = pipeline.id
-        extra_env["GUILD_RUNS_PARENT"] = pipeline.id
-    else:
-        os.environ.pop("GUILD_RUNS_PARENT", None)
+    step_ctx = ctx.derive(env={"GUILD_RUNS_PARENT": pipeline.id if step.isolate_runs else None})
     sys.stdout.flush()
-    return run_mod.run(RunOptions.from_mapping(opts), extra_env=extra_env)
+    prepared = launch.prepare(RunOptions.from_mapping(opts), step_ctx)
+    if prepared.skip is not None:
+        _log_skip(prepared.skip)
+        return 0
+    run = prepared.create()
+    return start.exit_code_for(executor.submit(prepared.job(run)).result())
+
+
+def _log_skip(skip) -> None:
+    """What `guild run --needed` prints when a step has nothing to do."""
+    for line in skip.lines():
+        print(line)
 
 
 def _step_option_args(options: dict[str, Any]) -> list[str]:

@@ -61,8 +61,8 @@ def parse_steps(steps: list, model_name: str, pipeline_params: dict) -> list[Ste
 
 
 def _parse_step(item: Any, model_name: str, pipeline_params: dict) -> Step:
-    from guild.cli import args as args_mod
-    from guild.cli.run import COMMAND
+    from guild.engine.run_command import RUN_COMMAND
+    from guild.util import cmdline
 
     data = {"run": item} if isinstance(item, str) else item
     if not isinstance(data, dict):
@@ -71,7 +71,7 @@ def _parse_step(item: Any, model_name: str, pipeline_params: dict) -> Step:
     if not run_str:
         raise GuildError(f"invalid step {data!r}: must define run")
     try:
-        ns = args_mod.parse(COMMAND, shlex.split(run_str))
+        ns = cmdline.parse(RUN_COMMAND, shlex.split(run_str))
     except GuildError as e:
         raise GuildError(f"invalid run spec '{run_str}': {e.message}") from None
     except ValueError as e:  # unbalanced quotes

@@ -15,13 +15,15 @@ from guild.util import log
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
-    from typing import Any
+    from typing import Any, Mapping
 
 _refreshed = False
 
 
-def import_flags(opdef: OpDef, cache_dir: str | None) -> None:
-    """Merge the script's flags into `opdef.flags` and set `opdef.flags_dest` when unset."""
+def import_flags(opdef: OpDef, cache_dir: str | None, environ: Mapping[str, str] | None = None) -> None:
+    """Merge the script's flags into `opdef.flags` and set `opdef.flags_dest` when unset.
+    `environ` (default: this process's) is what an argparse/click probe of the script runs with."""
+    env = os.environ if environ is None else environ
     if not opdef.is_python or opdef.is_pipeline or opdef.flags_import is False:
         return
     located = _locate_module(opdef)
@@ -33,7 +35,7 @@ def import_flags(opdef: OpDef, cache_dir: str | None) -> None:
     if opdef.flags_dest and opdef.flags_dest.startswith("config:"):
         info = {"dest": opdef.flags_dest, "flags": _config_flags(opdef)}
     else:
-        info = _cached_info(path, base_dir, module, args, opdef, cache_dir)
+        info = _cached_info(path, base_dir, module, args, opdef, cache_dir, env)
     if info is None:
         return
     if not opdef.flags_dest:
@@ -101,10 +103,10 @@ def _search_dirs(opdef: OpDef) -> list[str]:
 
 
 def _cached_info(path: str, base_dir: str, module: str, args: list[str], opdef: OpDef,
-                 cache_dir: str | None) -> dict | None:
+                 cache_dir: str | None, env: Mapping[str, str]) -> dict | None:
     import marshal
 
-    if os.environ.get("NO_IMPORT_FLAGS_CACHE") == "1":
+    if env.get("NO_IMPORT_FLAGS_CACHE") == "1":
         cache_dir = None
     cache_path = None
     if cache_dir:
@@ -121,7 +123,7 @@ def _cached_info(path: str, base_dir: str, module: str, args: list[str], opdef: 
         except (OSError, ValueError, EOFError, TypeError):
             pass
     _log_refreshing()
-    info = _discover(path, base_dir, module, args, opdef)
+    info = _discover(path, base_dir, module, args, opdef, env)
     if info is not None and cache_path and not info.pop("failed", False):
         try:
             from guild.util.files import write_atomic
@@ -148,7 +150,8 @@ def _warn(msg: str) -> None:
 # --- discovery ---------------------------------------------------------------------------------
 
 
-def _discover(path: str, base_dir: str, module: str, args: list[str], opdef: OpDef) -> dict | None:
+def _discover(path: str, base_dir: str, module: str, args: list[str], opdef: OpDef,
+              env: Mapping[str, str]) -> dict | None:
     """{"dest": detected dest, "flags": {name: flagdef}} (+ "failed" when not to be cached)."""
     import ast
 
@@ -180,7 +183,7 @@ def _discover(path: str, base_dir: str, module: str, args: list[str], opdef: OpD
     elif dest in ("args", "args:click"):
         mode = "click" if dest == "args:click" else "argparse"
         if mode in imports:
-            flags = _probe_flags(path, base_dir, module, args, mode, opdef)
+            flags = _probe_flags(path, base_dir, module, args, mode, opdef, env)
             if flags is None:
                 info["failed"] = True
             else:
@@ -339,7 +342,7 @@ _ARG_TYPES = {"str": "string", "int": "int", "float": "float", "bool": "boolean"
 
 
 def _probe_flags(path: str, base_dir: str, module: str, args: list[str], mode: str,
-                 opdef: OpDef) -> dict[str, dict] | None:
+                 opdef: OpDef, base_env: Mapping[str, str]) -> dict[str, dict] | None:
     """Flags from the script's argparse (or click) options; None (after a warning) on failure."""
     import json
     import subprocess
@@ -347,7 +350,7 @@ def _probe_flags(path: str, base_dir: str, module: str, args: list[str], mode: s
     import tempfile
 
     probe = os.path.join(os.path.dirname(__file__), "_script_probe.py")
-    env = dict(os.environ)
+    env = dict(base_env)
     extra = [os.path.join(opdef.project_dir, p) for p in opdef.python_path]
     env["PYTHONPATH"] = os.pathsep.join(extra + [p for p in [env.get("PYTHONPATH")] if p])
     fd, out_path = tempfile.mkstemp(prefix="guild-flags-", suffix=".json")

@@ -36,9 +36,13 @@ _MAX_INCLUDE_DEPTH = 20
 _cache: dict[str, tuple[tuple[int, int], Any]] = {}
 
 
-def load_guildfile(path: str) -> "Guildfile":
+def load_guildfile(path: str, parse_cache: str | None = None) -> "Guildfile":
     """The parsed guild.yml at `path`. A bad file logs `ERROR: error in <path>: <detail>` and
-    raises GuildfileError (`guildfile in the current directory contains an error ...`)."""
+    raises GuildfileError (`guildfile in the current directory contains an error ...`).
+
+    `parse_cache` is a directory where parsed files are kept between commands (the engine points
+    it into the Guild home). Importing PyYAML alone costs more than a whole run's own work, so a
+    run of an unchanged guild.yml should not need it."""
     path = os.path.abspath(path)
     try:
         st = os.stat(path)
@@ -51,7 +55,7 @@ def load_guildfile(path: str) -> "Guildfile":
             raise cached[1]
         return cached[1]
     try:
-        result: Any = _Loader(path).load()
+        result: Any = _Loader(path, parse_cache).load()
     except GuildfileDataError as e:
         result = GuildfileError(e.path, e.detail)
         log.error(result.error_line)
@@ -139,8 +143,9 @@ class _Item:
 
 
 class _Loader:
-    def __init__(self, path: str):
+    def __init__(self, path: str, parse_cache: str | None):
         self.path = path
+        self.parse_cache = parse_cache
         self.items: list[_Item] = []
         self.by_name: dict[str, _Item] = {}
         self._mros: dict[str, list[str]] = {}
@@ -160,7 +165,7 @@ class _Loader:
     # --- reading items -------------------------------------------------------------------------
 
     def _read_items(self, path: str, stack: list[str]) -> list[_Item]:
-        data = _read_yaml(path)
+        data = _read_yaml(path, self.parse_cache)
         if data is None:
             return []
         if isinstance(data, dict):
@@ -313,19 +318,8 @@ class _Loader:
         return copy.deepcopy(target), names
 
 
-_parse_cache_dir: str | None = None
-
-
-def set_parse_cache_dir(path: str | None) -> None:
-    """Where parsed guild files are kept between commands (the engine points it into the Guild
-    home; unset, every command parses). Importing PyYAML alone costs more than a whole run's
-    own work, so a run of an unchanged guild.yml should not need it."""
-    global _parse_cache_dir
-    _parse_cache_dir = path
-
-
-def _read_yaml(path: str) -> Any:
-    cached, key = _cached_parse(path)
+def _read_yaml(path: str, parse_cache: str | None) -> Any:
+    cached, key = _cached_parse(path, parse_cache)
     if cached is not None:
         return cached[0]
     from guild.util import yamlutil
@@ -341,9 +335,9 @@ def _read_yaml(path: str) -> Any:
     return data
 
 
-def _cached_parse(path: str) -> tuple[tuple | None, tuple | None]:
+def _cached_parse(path: str, parse_cache: str | None) -> tuple[tuple | None, tuple | None]:
     """((data,), key) from the parse cache when the file is unchanged, else (None, key)."""
-    if not _parse_cache_dir:
+    if not parse_cache:
         return None, None
     import marshal
 
@@ -353,7 +347,7 @@ def _cached_parse(path: str) -> tuple[tuple | None, tuple | None]:
         st = os.stat(path)
     except OSError:
         return None, None
-    cache_file = os.path.join(_parse_cache_dir, hashing.md5(os.path.abspath(path).encode()).hexdigest())
+    cache_file = os.path.join(parse_cache, hashing.md5(os.path.abspath(path).encode()).hexdigest())
     stamp = (st.st_mtime_ns, st.st_size)
     try:
         with open(cache_file, "rb") as f:

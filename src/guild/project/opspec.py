@@ -15,9 +15,10 @@ from guild.project.opdef import OpDef
 _OPS_HINT = "Try 'guild operations' for a list of available operations."
 
 
-def resolve_opspec(spec: str | None, cwd: str) -> OpDef:
-    """The operation `spec` names from `cwd` (a fresh copy: callers may change its flags)."""
-    gf = _project_guildfile(cwd)
+def resolve_opspec(spec: str | None, cwd: str, parse_cache: str | None = None) -> OpDef:
+    """The operation `spec` names from `cwd` (a fresh copy: callers may change its flags).
+    `parse_cache`: see `load_guildfile`."""
+    gf = _project_guildfile(cwd, parse_cache)
     if not spec:
         return _fresh(_default_opdef(gf))
     parsed = _parse(spec)
@@ -51,11 +52,12 @@ def resolve_opspec(spec: str | None, cwd: str) -> OpDef:
     raise GuildError(f"cannot find operation {spec}", hint=_OPS_HINT)
 
 
-def find_opdef(guildfile_path: str, model_name: str, op_name: str) -> OpDef | None:
+def find_opdef(guildfile_path: str, model_name: str, op_name: str,
+               parse_cache: str | None = None) -> OpDef | None:
     """The op `model_name:op_name` of the guild.yml at `guildfile_path`, or None if it is gone."""
     if not os.path.isfile(guildfile_path):
         return None
-    model = load_guildfile(guildfile_path).get_model(model_name)
+    model = load_guildfile(guildfile_path, parse_cache).get_model(model_name)
     opdef = model.operations.get(op_name) if model else None
     return _fresh(opdef) if opdef else None
 
@@ -88,9 +90,9 @@ def script_opdef(spec: str, cwd: str) -> OpDef | None:
     )
 
 
-def _project_guildfile(cwd: str) -> Guildfile | None:
+def _project_guildfile(cwd: str, parse_cache: str | None) -> Guildfile | None:
     path = os.path.join(cwd, "guild.yml")
-    return load_guildfile(path) if os.path.isfile(path) else None
+    return load_guildfile(path, parse_cache) if os.path.isfile(path) else None
 
 
 def _parse(spec: str) -> tuple[str | None, str | None, str] | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from guild.scalars import colspec
 from guild.scalars.events import find_sources
-from guild.scalars.summary import ScalarSummary, run_attributes, run_scalars
+from guild.scalars.summary import ScalarSummary, run_attributes, run_scalars, scalar_value
 from guild.util import yamlutil
 
 TYPE_CHECKING = False
@@ -48,6 +48,8 @@ class RunData:
     operation: str
     from_: str | None = None
     op_compare: Any = None
+    # (computed?, value) of the attributes computed from a run (`status`, `time`, ...)
+    computed_attr: Callable[[Any, str], tuple[bool, Any]] | None = None
     _sources: list | None = field(default=None, repr=False)
     _scalars: list[ScalarSummary] | None = field(default=None, repr=False)
     _attrs: dict[str, str] | None = field(default=None, repr=False)
@@ -176,53 +178,16 @@ def attr_value(rd: RunData, name: str) -> Any:
         return rd.operation
     if name == "from":
         return rd.from_
-    computed, val = run.computed_attr(name)
-    if computed:
-        return val
+    if rd.computed_attr is not None:
+        computed, val = rd.computed_attr(run, name)
+        if computed:
+            return val
     if name in rd.logged_attrs:
         return rd.logged_attrs[name]
     opdef_attrs = run.get("opdef_attrs")
     if isinstance(opdef_attrs, dict) and name in opdef_attrs:
         return opdef_attrs[name]
     return run.get(name)
-
-
-_QUAL_ATTRS = {
-    (None, False): "last_val", ("last", False): "last_val", ("first", False): "first_val",
-    ("min", False): "min_val", ("max", False): "max_val", ("avg", False): "avg_val",
-    ("total", False): "total", ("count", False): "count",
-    (None, True): "last_step", ("last", True): "last_step", ("first", True): "first_step",
-    ("min", True): "min_step", ("max", True): "max_step",
-}
-
-
-def scalar_value(scalars: list[ScalarSummary], key: str, qual: str | None = None, step: bool = False) -> Any:
-    """The value of scalar `key` (`tag` or `prefix#tag`) with a qualifier (§6.4)."""
-    try:
-        attr = _QUAL_ATTRS[(qual, step)]
-    except KeyError:
-        from guild.errors import GuildError
-
-        raise GuildError(f"unsupported scalar type qual={qual!r} step={step}") from None
-    prefix, sep, tag = key.partition("#")
-    if not sep:
-        for s in scalars:
-            if s.tag == key:
-                return getattr(s, attr)
-        return None
-    like = _like_re(prefix)
-    matches = [s for s in scalars if s.tag == tag and like.match(s.prefix)]
-    if not matches:
-        return None
-    best = min(matches, key=lambda s: s.prefix)
-    return getattr(best, attr)
-
-
-@functools.lru_cache(maxsize=None)
-def _like_re(prefix: str) -> "re.Pattern":
-    """SQL `LIKE 'prefix%'`: case-insensitive, `_` and `%` are wildcards."""
-    parts = [".*" if c == "%" else "." if c == "_" else re.escape(c) for c in prefix]
-    return re.compile("".join(parts) + ".*", re.IGNORECASE | re.DOTALL)
 
 
 # ---- the table

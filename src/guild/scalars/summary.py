@@ -5,11 +5,17 @@ NaN summary values come back as None ("no value"), as the reference's index does
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+import re
 from dataclasses import dataclass
 
 from guild.scalars import events
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
 
 
 @dataclass
@@ -95,3 +101,66 @@ def run_attributes(run_dir: str, sources: list | None = None) -> list[tuple[str,
                 except events.EventDecodeError:
                     break
     return [(p, n, t) for (p, n), t in sorted(found.items(), key=lambda i: (i[0][0].encode(), i[0][1].encode()))]
+
+
+# ---- values
+
+
+def cached_run_scalars(run) -> list[ScalarSummary]:
+    """`run_scalars` of a `store.run.Run`, read once per Run object (filters and sort keys ask
+    for several values of the same run); [] with a warning when they cannot be read."""
+    cached = getattr(run, "_scalar_summaries", None)
+    if cached is not None:
+        return cached
+    try:
+        cached = run_scalars(run.path)
+    except Exception as e:
+        from guild.util.log import warning
+
+        warning(f"error reading scalars of run {run.id}: {e}")
+        cached = []
+    run._scalar_summaries = cached
+    return cached
+
+
+def run_scalar_value(run, key: str, qual: str = "last") -> Any:
+    """A run's scalar `key` (`tag` or `prefix#tag`) summarized by `qual` (filters, sorting)."""
+    return scalar_value(cached_run_scalars(run), key, qual)
+
+
+_QUAL_ATTRS = {
+    (None, False): "last_val", ("last", False): "last_val", ("first", False): "first_val",
+    ("min", False): "min_val", ("max", False): "max_val", ("avg", False): "avg_val",
+    ("total", False): "total", ("count", False): "count",
+    (None, True): "last_step", ("last", True): "last_step", ("first", True): "first_step",
+    ("min", True): "min_step", ("max", True): "max_step",
+}
+
+
+def scalar_value(scalars: list[ScalarSummary], key: str, qual: str | None = None, step: bool = False) -> Any:
+    """The value of scalar `key` (`tag` or `prefix#tag`) with a qualifier (§6.4)."""
+    try:
+        attr = _QUAL_ATTRS[(qual, step)]
+    except KeyError:
+        from guild.errors import GuildError
+
+        raise GuildError(f"unsupported scalar type qual={qual!r} step={step}") from None
+    prefix, sep, tag = key.partition("#")
+    if not sep:
+        for s in scalars:
+            if s.tag == key:
+                return getattr(s, attr)
+        return None
+    like = _like_re(prefix)
+    matches = [s for s in scalars if s.tag == tag and like.match(s.prefix)]
+    if not matches:
+        return None
+    best = min(matches, key=lambda s: s.prefix)
+    return getattr(best, attr)
+
+
+@functools.lru_cache(maxsize=None)
+def _like_re(prefix: str) -> "re.Pattern":
+    """SQL `LIKE 'prefix%'`: case-insensitive, `_` and `%` are wildcards."""
+    parts = [".*" if c == "%" else "." if c == "_" else re.escape(c) for c in prefix]
+    return re.compile("".join(parts) + ".*", re.IGNORECASE | re.DOTALL)

@@ -253,7 +253,9 @@ def flag_value(run: Run, name: str) -> Any:
 
 def attr_value(run: Run, name: str) -> Any:
     """A computed attribute (`id`, `run`, `operation`, `status`, `time`, ...) or the raw attr."""
-    computed, val = run.computed_attr(name)
+    from guild.store.describe import computed_attr
+
+    computed, val = computed_attr(run, name)
     if computed:
         return val
     if name in ("tags", "comments"):

@@ -6,6 +6,10 @@ import os
 
 from guild.errors import GuildError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Mapping
+
 _override: str | None = None
 
 
@@ -24,19 +28,22 @@ def _check_dir(path: str) -> str:
     return os.path.abspath(path)
 
 
-def guild_home(cwd: str | None = None) -> str:
-    """The Guild home for this process, following the rules of runs.md §1.1."""
+def guild_home(cwd: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """The Guild home for `cwd` and `environ` (default: this process's), following the rules of
+    runs.md §1.1."""
     if _override:
         return _check_dir(_override)
-    env = os.environ.get("GUILD_HOME")
+    if environ is None:
+        environ = os.environ
+    env = environ.get("GUILD_HOME")
     if env:
         return _check_dir(env)
-    scheme = os.environ.get("GUILD_HOME_SCHEME")
+    scheme = environ.get("GUILD_HOME_SCHEME")
     if scheme == "pre-0.9":
-        base = os.environ.get("CONDA_PREFIX") or os.environ.get("VIRTUAL_ENV") or os.path.expanduser("~")
+        base = environ.get("CONDA_PREFIX") or environ.get("VIRTUAL_ENV") or os.path.expanduser("~")
         return os.path.realpath(os.path.join(base, ".guild"))
     for var in ("CONDA_PREFIX", "VIRTUAL_ENV"):
-        prefix = os.environ.get(var)
+        prefix = environ.get(var)
         if prefix:
             candidate = os.path.join(prefix, ".guild")
             if os.path.isdir(candidate):

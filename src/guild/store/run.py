@@ -84,13 +84,6 @@ class Run:
             warning(f"error reading attribute '{name}' of run {self.id}: invalid YAML")
             return None
 
-    def computed_attr(self, name: str) -> tuple[bool, Any]:
-        """(True, value) for an attribute computed from the run (`operation`, `status`, `time`,
-        ...), else (False, None). See `store.select.computed_attr`."""
-        from guild.store import select
-
-        return select.computed_attr(self, name)
-
     def has_attr(self, name: str) -> bool:
         return os.path.exists(self.attr_path(name))
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 
-_tmp_counter = 0
+_tmp_ids = itertools.count(1)  # next() is atomic: threads writing at once get their own names
 
 
 def write_atomic(path: str, data: str | bytes) -> None:
@@ -12,14 +13,16 @@ def write_atomic(path: str, data: str | bytes) -> None:
 
     The temp name is made from the pid and a counter (no `tempfile` import on the run path);
     O_EXCL makes a clash an error rather than a shared file."""
-    global _tmp_counter
-    _tmp_counter += 1
     dirname = os.path.dirname(path) or "."
-    tmp = os.path.join(dirname, f".tmp-{os.getpid()}-{_tmp_counter}-{os.path.basename(path)}")
+    tmp = os.path.join(dirname, f".tmp-{os.getpid()}-{next(_tmp_ids)}-{os.path.basename(path)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+        try:
+            view = memoryview(data if isinstance(data, bytes) else data.encode("utf-8"))
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         try:

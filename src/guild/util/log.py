@@ -10,6 +10,17 @@ import os
 import sys
 
 _runner_format = False
+_debug: bool | None = None  # None: LOG_LEVEL=10 in the environment turns debug lines on
+
+
+def set_debug(on: bool = True) -> None:
+    """Turn debug lines on (`guild --debug`) or off for this process."""
+    global _debug
+    _debug = on
+
+
+def debug_enabled() -> bool:
+    return _debug if _debug is not None else os.environ.get("LOG_LEVEL") == "10"
 
 
 def set_runner_format(on: bool = True) -> None:
@@ -48,5 +59,5 @@ def error(msg: str) -> None:
 
 
 def debug(msg: str) -> None:
-    if os.environ.get("LOG_LEVEL") == "10":
+    if debug_enabled():
         sys.stderr.write(f"DEBUG: [guild] {msg}\n")

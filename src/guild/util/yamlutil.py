@@ -115,6 +115,9 @@ def dump_flow(value: Any) -> str:
 # Strings with spaces that reach past this column may be folded by PyYAML (width 80): leave them to it.
 _MAX_PLAIN = 70
 _BAD_FIRST = set("-?:,[]{}#&*!|>'\"%@` ")
+_DOT_FLOAT_SECOND = tuple("0123456789_iInN")
+_NUMBER_CHARS = frozenset("0123456789_.:+-eEbTtZ \t")  # every char of a YAML 1.1 number/date
+_HEX_NUMBER_CHARS = _NUMBER_CHARS | frozenset("xXabcdefABCDEF")
 # What YAML 1.1 (with Guild's float rule) reads as something other than a string.
 _NOT_STR_PATTERN = (
     r"""(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
@@ -249,6 +252,18 @@ def _plain_ok(s: str) -> bool:
     lead = s[1:2] if first in "+-" else first  # a sign counts for what follows it
     if lead not in "0123456789.~=<" or not lead:  # then only bool/null words read as non-strings
         return s not in _SCALAR_WORDS
+    # The common cases decided without the regexes, which cost more to compile than a whole
+    # attr write: decimal ints (env values like `20`); text starting with a digit that holds a
+    # character no number, date or time has, or two dots (digests, versions); `.`-paths
+    # (`.:/src`), as no float starts with `.` and a character other than a digit, `_`, `i`/`I`
+    # or `n`/`N`.
+    if lead.isdigit():
+        if s.isdigit() and (first != "0" or s == "0"):
+            return False
+        if not set(s) <= (_HEX_NUMBER_CHARS if "x" in s or "X" in s else _NUMBER_CHARS) or s.count(".") > 1:
+            return True
+    elif first == "." and s[1:2] not in _DOT_FLOAT_SECOND:
+        return True
     return not (_regex(_NOT_STR_PATTERN).match(s) or _regex(_FLOAT_PATTERN).match(s))
 
 

@@ -103,6 +103,6 @@ def test_suggest_moves_toward_the_minimum(algorithm):
 def test_csv_trials_decode_cells_and_skip_blank_rows(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "t.csv").write_text("x,msg,ok\n1,hello there,yes\n\n2.5,'1'\n")
-    assert trials.read_batch_files(["t.csv"]) == [
+    assert trials.read_batch_files(["t.csv"], str(tmp_path)) == [
         {"x": 1, "msg": "hello there", "ok": True}, {"x": 2.5, "msg": "1"},
     ]

@@ -8,8 +8,8 @@ import tarfile
 
 import pytest
 
-from guild.engine import deps_files
-from guild.engine.deps_model import Source, parse_source
+from guild.engine.deps import files as deps_files
+from guild.engine.deps.model import Source, parse_source
 
 
 def _src(**data):

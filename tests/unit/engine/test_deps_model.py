@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from guild.engine import deps_config, deps_model, deps_sources
+from guild.engine.deps import config as deps_config, model as deps_model, sources as deps_sources
 from guild.project.opdef import OpDef
 
 
@@ -104,11 +104,11 @@ def test_op_refs_and_desc():
 
 
 def test_url_cache_dir_key(monkeypatch, tmp_path):
-    from guild.engine import resource_cache
+    from guild.engine.deps import url_cache as resource_cache
 
-    monkeypatch.setenv("GUILD_HOME", str(tmp_path))
     key = hashlib.sha224(b"http\n127.0.0.1:8765\n/remote.txt\n\n\n").hexdigest()
-    assert resource_cache.url_cache_dir("http://127.0.0.1:8765/remote.txt") == str(
+    cache = deps_sources.resources_cache(str(tmp_path))
+    assert resource_cache.url_cache_dir("http://127.0.0.1:8765/remote.txt", cache) == str(
         tmp_path / "cache" / "resources" / key)
     assert resource_cache.url_file_name("http://h/a%20b.txt?x=1") == "a b.txt"
 
@@ -134,43 +134,38 @@ def test_config_generation_yaml_json_ini(tmp_path):
 
 
 def test_help_op_dependencies_rows():
-    from guild.engine import deps
-
     opdef = _opdef(
         ["data", {"resource": "other", "description": "Other data"}, "plain", {"file": "x.txt"}],
         resources={"data": {"description": "Some data", "sources": ["a"]}, "other": ["b"], "plain": ["c"]},
     )
-    assert deps.help_op_dependencies(opdef) == [("data", "Some data"), ("other", "Other data")]
+    assert deps_model.help_op_dependencies(opdef) == [("data", "Some data"), ("other", "Other data")]
 
 
 def test_saved_deps_end_with_additional_paths_located_in_cwd():
-    from guild.engine import deps
-
-    saved = deps.saved_deps(_opdef([{"file": "a.txt"}]), {}, ["../b.txt"])
+    saved = deps_model.saved_deps(deps_model.op_resources(_opdef([{"file": "a.txt"}])), {}, ["../b.txt"])
     assert saved == [
         {"location": "/p", "name": "file:a.txt", "sources": [{"file": "a.txt"}]},
         {"location": ".", "name": "../b.txt", "sources": [{"file": "../b.txt", "target-type": "link"}]},
     ]
 
 
-def test_plan_resources_take_additional_paths_from_the_options():
-    from guild.engine import deps
-    from guild.engine.options import RunOptions
+def test_run_resources_take_additional_paths_from_the_options():
+    from guild.engine.deps import resolve
 
     class Plan:
         opdef = None
+        resources = None
         flags: dict = {}
-        op_config = {"deps": deps.saved_deps(_opdef([{"file": "a.txt"}]), {}, ["b.txt"])}
+        op_config = {"deps": deps_model.saved_deps(deps_model.op_resources(_opdef([{"file": "a.txt"}])), {}, ["b.txt"])}
 
-    names = [r.name for r in deps._plan_resources(Plan(), RunOptions(additional_deps=["b.txt", "c.txt"]))]
-    assert names == ["file:a.txt", "b.txt", "c.txt"]
+    resources = resolve.run_resources(Plan(), ["b.txt", "c.txt"], "/cwd")
+    assert [r.name for r in resources] == ["file:a.txt", "b.txt", "c.txt"]
+    assert [r.location for r in resources] == ["/p", "/cwd", "/cwd"]
     # A batch run resolves the op's own dependencies only
-    assert [r.name for r in deps._plan_resources(Plan(), RunOptions())] == ["file:a.txt"]
+    assert [r.name for r in resolve.run_resources(Plan(), [], "/cwd")] == ["file:a.txt"]
 
 
 def test_flags_extra_names_the_source_of_each_dependency_flag():
-    from guild.engine import deps
-
     opdef = _opdef([
         {"operation": "train", "name": "model"},
         {"operation": "prepare"},
@@ -178,7 +173,7 @@ def test_flags_extra_names_the_source_of_each_dependency_flag():
         {"file": "a.txt", "flag-name": "infile"},
         {"file": "b.txt"},
     ])
-    assert deps.flags_extra(opdef) == {
+    assert deps_model.flags_extra(deps_model.op_resources(opdef)) == {
         "model": {"name": "model"},
         "operation:prepare": {"name": "operation:prepare"},
         "infile": {"name": "infile"},
@@ -201,14 +196,14 @@ def test_resource_locations_follow_extended_models(tmp_path):
 def test_source_help_is_yellow_on_a_tty(monkeypatch):
     import sys
 
-    from guild.engine import deps
-    from guild.engine.deps_files import ResolveError
+    from guild.engine.deps import resolve
+    from guild.engine.deps.files import ResolveError
 
     source = deps_model.parse_source({"file": "a.txt", "help": "Try this"}, "")
     res = deps_model.Resource("r", {}, [source], "/p")
     err = ResolveError("cannot find source file 'a.txt'")
     detail = "could not resolve 'file:a.txt' in r resource: cannot find source file 'a.txt'"
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
-    assert deps._error_detail(err, source, res) == detail + "\nTry this"
+    assert resolve._error_detail(err, source, res) == detail + "\nTry this"
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    assert deps._error_detail(err, source, res) == detail + "\n\x1b[33mTry this\x1b[0m"
+    assert resolve._error_detail(err, source, res) == detail + "\n\x1b[33mTry this\x1b[0m"

@@ -16,7 +16,7 @@ from guild.flags.encode import (
     expand_cmd_refs,
     flag_args,
     flag_assign,
-    flag_assigns,
+    flags_desc,
     prompt_value,
     render_label,
 )
@@ -79,11 +79,10 @@ def test_flag_assign_truncate_floats():
     assert flag_assign("x", 1.0, truncate_floats=True) == "x=1.0"
 
 
-def test_flag_assigns_sorted_and_skipping_none():
+def test_flags_desc_sorted_and_skipping_none():
     flags = {"x": 0.5, "fail": [False, False, False], "n": None, "a": "hello world"}
-    assert flag_assigns(flags) == "a='hello world' fail=[no, no, no] x=0.5"
-    assert flag_assigns(flags, skip_none=False) == "a='hello world' fail=[no, no, no] n=null x=0.5"
-    assert flag_assigns({}) == ""
+    assert flags_desc(flags) == "a='hello world', fail=[no, no, no], x=0.5"
+    assert flags_desc({}) == ""
 
 
 def test_default_label_examples():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from guild.engine.deps_files import ResolveError, file_sha256
+from guild.engine.deps.files import ResolveError, file_sha256
 from guild.util import log
 
 TYPE_CHECKING = False
@@ -13,15 +13,14 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
     from typing import Any
 
 
-def url_cache_dir(url: str) -> str:
-    """The download directory for `url` as written: sha224 of its six parsed parts joined by `\\n`."""
+def url_cache_dir(url: str, cache_root: str) -> str:
+    """The download directory under `cache_root` for `url` as written: sha224 of its six parsed
+    parts joined by `\n`."""
     import hashlib
     from urllib.parse import urlparse
 
-    from guild.engine.deps_sources import resources_cache
-
     key = "\n".join(urlparse(url))
-    return os.path.join(resources_cache(), hashlib.sha224(key.encode()).hexdigest())
+    return os.path.join(cache_root, hashlib.sha224(key.encode()).hexdigest())
 
 
 def url_file_name(url: str) -> str:
@@ -30,9 +29,10 @@ def url_file_name(url: str) -> str:
     return unquote(urlparse(url).path.rsplit("/", 1)[-1])
 
 
-def download(url_as_written: str, url: str, sha256: Any = None) -> str:
-    """The local path of `url`, downloaded once; verified against `sha256` when given."""
-    dest_dir = url_cache_dir(url_as_written)
+def download(url_as_written: str, url: str, sha256: Any, cache_root: str) -> str:
+    """The local path of `url`, downloaded once under `cache_root`; verified against `sha256`
+    when given."""
+    dest_dir = url_cache_dir(url_as_written, cache_root)
     name = url_file_name(url)
     path = os.path.join(dest_dir, name)
     if os.path.exists(path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from guild.engine.deps_files import (
+from guild.engine.deps.files import (
     ResolveError,
     archive_paths,
     archive_type,
@@ -17,12 +17,14 @@ from guild.engine.deps_files import (
     select_in_dir,
     unpack,
 )
-from guild.engine.deps_model import Resource, Source, UndefinedRef, expand_refs
+from guild.engine.deps.model import Resource, Source, UndefinedRef, expand_refs
 from guild.util import log
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
     from typing import Any
+
+    from guild.engine.context import RunContext
 
 RUN_STATUSES = ("completed", "running", "terminated")
 RUN_ID_LEN = 32
@@ -37,12 +39,17 @@ class Resolved:
 
 @dataclass
 class Context:
-    """What a resolver may use: the run being resolved and its flag values."""
+    """What a resolver may use: the run being resolved, its flag values and the run context
+    (directory, Guild home, environment)."""
 
     run_dir: str
     flags: dict[str, Any]
     flagdefs: dict[str, dict]
-    cwd: str
+    run_ctx: RunContext
+
+    @property
+    def cwd(self) -> str:
+        return self.run_ctx.cwd
 
 
 def resolve_source(source: Source, res: Resource, ctx: Context) -> Resolved:
@@ -105,7 +112,7 @@ def _resolve_file(source: Source, res: Resource, ctx: Context) -> Resolved:
         return _flag_path(source, value, ctx)
     rel = _expand(source.value, source, ctx)
     path = find_file(rel, res)
-    return _local_paths(path, source, res, unpack_dir=_file_unpack_dir(path))
+    return _local_paths(path, source, res, unpack_dir=_file_unpack_dir(path, ctx), ctx=ctx)
 
 
 def find_file(rel: str, res: Resource) -> str:
@@ -116,19 +123,18 @@ def find_file(rel: str, res: Resource) -> str:
     raise ResolveError(f"cannot find source file '{rel}'")
 
 
-def _file_unpack_dir(path: str) -> str:
+def _file_unpack_dir(path: str, ctx: Context) -> str:
     import hashlib
 
-    return os.path.join(resources_cache(), hashlib.sha224(f"file\n{path}".encode()).hexdigest())
+    return os.path.join(resources_cache(ctx.run_ctx.home), hashlib.sha224(f"file\n{path}".encode()).hexdigest())
 
 
-def resources_cache() -> str:
-    from guild.store import home
+def resources_cache(home: str) -> str:
+    """Where URL downloads and unpacked archives are kept: `<GUILD_HOME>/cache/resources`."""
+    return os.path.join(home, "cache", "resources")
 
-    return home.cache_dir("resources")
 
-
-def _local_paths(path: str, source: Source, res: Resource, *, unpack_dir: str) -> Resolved:
+def _local_paths(path: str, source: Source, res: Resource, *, unpack_dir: str, ctx: Context) -> Resolved:
     """A located file or directory to resolved paths: select, sha256, unpack (§5.1)."""
     root = res.location
     if os.path.isdir(path):
@@ -143,11 +149,11 @@ def _local_paths(path: str, source: Source, res: Resource, *, unpack_dir: str) -
             raise ResolveError(f"'{path}' has an unexpected sha256 (expected {expected} but got {actual})")
     kind = archive_type(path, source) if _unpack_on(source, res) else None
     if kind is None:
-        _post_process(source, res, unpack_dir)
+        _post_process(source, res, unpack_dir, ctx.run_ctx.environ)
         return Resolved([path], root=root)
     members = unpack(path, kind, unpack_dir)
     paths = archive_paths(unpack_dir, members, source)
-    _post_process(source, res, unpack_dir)
+    _post_process(source, res, unpack_dir, ctx.run_ctx.environ)
     return Resolved(paths, root=unpack_dir)
 
 
@@ -158,7 +164,7 @@ def _unpack_on(source: Source, res: Resource) -> bool:
     return bool(val)
 
 
-def _post_process(source: Source, res: Resource, cwd: str) -> None:
+def _post_process(source: Source, res: Resource, cwd: str, env: dict[str, str]) -> None:
     cmd = source.data.get("post-process")
     if not cmd:
         return
@@ -171,7 +177,7 @@ def _post_process(source: Source, res: Resource, cwd: str) -> None:
         return
     log.info(f"Post processing {res.name} resource in {cwd}: '{cmd}'")
     try:
-        subprocess.run(cmd, shell=True, cwd=cwd, check=True)
+        subprocess.run(cmd, shell=True, cwd=cwd, env=env, check=True)
     except subprocess.CalledProcessError as e:
         raise ResolveError(f"error post processing {res.name} resource: {e}") from None
     with open(marker, "w"):
@@ -245,20 +251,19 @@ def run_matches(run, refs) -> bool:
     return False
 
 
-def find_upstream(spec: str, value: Any, statuses: tuple[str, ...]):
+def find_upstream(spec: str, value: Any, statuses: tuple[str, ...], ctx: RunContext):
     """The run for an operation source: a full id as is, else the newest (marked first) matching
     run whose id starts with `value` and whose status is in `statuses` (§6.3)."""
-    from guild.engine.needed import listed_runs
-    from guild.store import home
     from guild.store.run import Run, is_run_dir, sorted_runs
+    from guild.store.select import load_runs
 
     text = "" if value is None else str(value)
     if len(text) == RUN_ID_LEN:
-        path = os.path.join(home.runs_dir(), text)
+        path = os.path.join(ctx.runs_dir, text)
         return Run(text, path) if is_run_dir(path) else None
     refs = op_refs(spec)
     found = [
-        r for r in listed_runs()
+        r for r in load_runs(ctx.runs_dir, ctx.runs_parent)
         if r.id.startswith(text) and run_matches(r, refs) and r.status in statuses
     ]
     ordered = sorted_runs(found)
@@ -276,23 +281,23 @@ def _resolve_operation(source: Source, res: Resource, ctx: Context) -> Resolved:
     if isinstance(value, str) and len(value) != RUN_ID_LEN and os.path.isdir(value):
         log.info(f"Using run {value} for {source.name}")
         raise AttributeError("'str' object has no attribute 'dir'")  # the reference's quirk (§6.3)
-    run = find_upstream(spec, value, RUN_STATUSES)
+    run = find_upstream(spec, value, RUN_STATUSES, ctx.run_ctx)
     if run is None:
         raise ResolveError(f"no suitable run for {op_desc(spec)}")
     log.info(f"Using run {run.id} for {source.name}")
     if has_select(source):
         paths = select_in_dir(run.path, source)
     else:
-        paths = _generated_tops(run.path)
+        paths = _generated_tops(run.path, ctx.run_ctx.getenv("GUILD_LEGACY_OPDEP_SELECT"))
     config = value if value is not None else (run.id if source.flag_name() else None)
     return Resolved(paths, config=config, root=run.path)
 
 
-def _generated_tops(run_dir: str) -> list[str]:
-    """Top-level entries of an upstream run holding at least one generated file (§6.4)."""
+def _generated_tops(run_dir: str, legacy: str | None) -> list[str]:
+    """Top-level entries of an upstream run holding at least one generated file (§6.4);
+    `legacy` is GUILD_LEGACY_OPDEP_SELECT."""
     from guild.store import manifest
 
-    legacy = os.environ.get("GUILD_LEGACY_OPDEP_SELECT")
     try:
         names = sorted(n for n in os.listdir(run_dir) if not n.startswith(".guild"))
     except OSError:
@@ -327,10 +332,11 @@ def _resolve_url(source: Source, res: Resource, ctx: Context) -> Resolved:
     if value is not None:
         return _flag_path(source, value, ctx)
     url = _expand(source.value, source, ctx)
-    from guild.engine import resource_cache
+    from guild.engine.deps import url_cache as resource_cache
 
-    path = resource_cache.download(source.value, url, source.data.get("sha256"))
-    return _local_paths(path, _without_sha(source), res, unpack_dir=os.path.dirname(path))
+    cache = resources_cache(ctx.run_ctx.home)
+    path = resource_cache.download(source.value, url, source.data.get("sha256"), cache)
+    return _local_paths(path, _without_sha(source), res, unpack_dir=os.path.dirname(path), ctx=ctx)
 
 
 def _without_sha(source: Source) -> Source:
@@ -351,8 +357,8 @@ def _resolve_config(source: Source, res: Resource, ctx: Context) -> Resolved:
     else:
         rel = _expand(source.value, source, ctx)
         path = find_file(rel, res)
-        located = _local_paths(path, source, res, unpack_dir=_file_unpack_dir(path))
-    from guild.engine import deps_config
+        located = _local_paths(path, source, res, unpack_dir=_file_unpack_dir(path, ctx), ctx=ctx)
+    from guild.engine.deps import config as deps_config
 
     generated = [
         deps_config.generate(path, source.data.get("params"), ctx.flags, ctx.flagdefs, ctx.run_dir)

@@ -297,6 +297,61 @@ def saved_form(res: Resource, flags: dict[str, Any]) -> dict:
     return data
 
 
+def saved_deps(resources: list[Resource], flags: dict[str, Any], additional: list[str] | None = None) -> list[dict]:
+    """The `deps` of the op config: the op's resources, then `-D` paths with location `.` (§9, §10)."""
+    extra = [additional_resource(path) for path in additional or []]
+    return [saved_form(res, flags) for res in [*resources, *extra]]
+
+
+def flags_extra(resources: list[Resource]) -> dict[str, dict]:
+    """The op config `flags-extra` entries of the flags sources add: `{flag: {name: <source>}}`."""
+    return {
+        flag_name: {"name": source.name}
+        for res in resources
+        for source in res.sources
+        if (flag_name := source.flag_name())
+    }
+
+
+def sourcecode_excludes(resources: list[Resource], project_dir: str, cwd: str) -> list[str]:
+    """Project-relative paths of `file`/`config` sources naming a file exactly: dependencies, not
+    source code (§4.6). `-D` paths (location `.`) are relative to `cwd`."""
+    out = []
+    for res in resources:
+        location = cwd if res.location == ADDITIONAL_LOCATION else res.location
+        for source in res.sources:
+            if source.type not in ("file", "config") or "${" in source.value:
+                continue
+            path = os.path.abspath(os.path.join(location, source.value))
+            if os.path.isfile(path):
+                rel = os.path.relpath(path, project_dir)
+                if not rel.startswith(".."):
+                    out.append(rel.replace(os.sep, "/"))
+    return out
+
+
+def help_op_dependencies(opdef) -> list[tuple[str, str]]:
+    """`(spec, description)` rows of the `--help-op` `Dependencies:` section: string and
+    `resource:` dependencies that have a description (§2.6)."""
+    rows = []
+    for item in opdef.requires or []:
+        if isinstance(item, dict) and "resource" in item:
+            spec, desc = str(item["resource"]), item.get("description")
+        elif isinstance(item, str):
+            spec, desc = item, None
+        else:
+            continue
+        if not desc:
+            try:
+                res = _item_resource(spec, _Context(opdef), {})
+            except GuildError:
+                continue
+            desc = res.data.get("description") if res is not None else None
+        if desc:
+            rows.append((spec, str(desc).strip().split("\n", 1)[0]))
+    return rows
+
+
 def from_saved(data: dict) -> Resource:
     """A resource from its saved op config form."""
     name = str(data.get("name") or "")

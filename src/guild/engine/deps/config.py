@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from guild.engine.deps_files import ResolveError
+from guild.engine.deps.files import ResolveError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time

@@ -1,4 +1,5 @@
-"""A small declarative argument parser with Guild's usage-error messages.
+"""A small declarative command-line parser with Guild's usage-error messages (used by the CLI and by
+the pipeline's step parser, which reads `guild run` command lines written in guild.yml).
 
 We do not use click: importing it costs ~30 ms, most of the start-up budget. Options may be
 interspersed with arguments; `--` ends options; `--name=value` is accepted; `-S<chars>` status
