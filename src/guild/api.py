@@ -265,19 +265,18 @@ def best_run(runs: list[Run], column: str, maximize: bool = False) -> Run:
     to the earlier run in `runs`."""
     from guild.scalars.summary import run_scalar_value
     from guild.store import filterexpr
+    from guild.util.text import is_number
 
     keyed = [(filterexpr.column_value(r, column, run_scalar_value), i, r) for i, r in enumerate(runs)]
-    present = [k for k in keyed if _is_number(k[0])]
+    present = [k for k in keyed if is_number(k[0])]
     if maximize:
         return max(present, key=lambda k: (k[0], -k[1]))[2] if present else runs[0]
-    missing = [k for k in keyed if not _is_number(k[0])]
+    missing = [k for k in keyed if not is_number(k[0])]
     if missing:
         return missing[0][2]
     return min(present, key=lambda k: (k[0], k[1]))[2]
 
 
-def _is_number(val: Any) -> bool:
-    return isinstance(val, (int, float)) and not isinstance(val, bool)
 
 
 # ---- reading runs

@@ -8,6 +8,7 @@ import sys
 from guild.cli import runsel
 from guild.util.cmdline import Command, Opt, try_line
 from guild.errors import GuildError
+from guild.store.describe import sourcecode_dest
 
 COMMAND = Command(
     "cat",
@@ -41,22 +42,13 @@ def run_file_path(run, path: str, sourcecode: bool = False) -> str:
     """The absolute path of `path` in the run (under the source dest with `sourcecode`).
 
     The path is checked lexically so that `..` cannot leave the run directory."""
-    base = os.path.normpath(os.path.join(run.path, _sourcecode_dest(run))) if sourcecode else run.path
+    base = os.path.normpath(os.path.join(run.path, sourcecode_dest(run))) if sourcecode else run.path
     full = os.path.normpath(os.path.join(base, path))
     if full != run.path and not full.startswith(run.path.rstrip("/") + "/"):
         raise GuildError(f"{path} is outside the run directory")
     return full
 
 
-def _sourcecode_dest(run) -> str:
-    op = run.get("op")
-    if isinstance(op, dict):
-        sc = op.get("sourcecode")
-        if isinstance(sc, dict) and sc.get("dest"):
-            return str(sc["dest"])
-    if os.path.isdir(run.guild_path("sourcecode")):
-        return ".guild/sourcecode"
-    return "."
 
 
 def _show(path: str, page: bool) -> None:

@@ -60,7 +60,7 @@ def _list(runs) -> None:
     from guild.store import manage
     from guild.util import clock
 
-    rows = [[r.short_id, format.op_desc(r), clock.format_timestamp(_int(r.get("started"))), r.status,
+    rows = [[r.short_id, format.op_desc(r), clock.format_timestamp(r.get("started")), r.status,
              str(r.get("label") or "")] for r in runs]
     lines = format.format_table(rows).split("\n") if rows else []
     out = []
@@ -70,7 +70,7 @@ def _list(runs) -> None:
         if not comments:
             out.append("  <no comments>")
         for i, c in enumerate(comments, 1):
-            out.append(f"[{i}] {_author(c)} {clock.format_timestamp(_int(c.get('time')))}")
+            out.append(f"[{i}] {_author(c)} {clock.format_timestamp(c.get('time'))}")
             out.append("")
             out.extend("  " + body_line for body_line in str(c.get("body") or "").split("\n"))
             out.append("")
@@ -82,10 +82,6 @@ def _author(comment: dict) -> str:
     user = str(comment.get("user") or "")
     host = str(comment.get("host") or "")
     return f"{user}@{host}" if host else user
-
-
-def _int(val) -> int | None:
-    return val if isinstance(val, int) and not isinstance(val, bool) else None
 
 
 def _delete(args, runs) -> None:

@@ -7,6 +7,7 @@ import os
 from guild.cli import runsel
 from guild.util.cmdline import Arg, Command, Opt
 from guild.errors import GuildError
+from guild.store.describe import sourcecode_dest
 
 COMMAND = Command(
     "diff",
@@ -82,20 +83,15 @@ def _working_roots(run, args) -> tuple[str, str]:
     project = opref.project_dir() if opref else None
     if not project:
         raise GuildError(f"cannot find the project directory of run {run.id}")
-    return os.path.join(run.path, _sourcecode_dest(run)), project
+    return os.path.join(run.path, sourcecode_dest(run)), project
 
 
-def _sourcecode_dest(run) -> str:
-    op = run.get("op")
-    sourcecode = op.get("sourcecode") if isinstance(op, dict) else None
-    dest = sourcecode.get("dest") if isinstance(sourcecode, dict) else None
-    return str(dest) if dest else "."
 
 
 def _rel_paths(args, run) -> list[str]:
     paths = [rel for name, rel in _ATTR_PATHS if args[name]]
     if args.sourcecode and not args.working:
-        paths.append(_sourcecode_dest(run))
+        paths.append(sourcecode_dest(run))
     paths.extend(args.paths)
     for path in paths:
         if os.path.isabs(path):

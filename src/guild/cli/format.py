@@ -147,7 +147,7 @@ def run_row(run: Run, index: int | None, simplified: bool = False) -> list[str]:
         return [num, op_desc(run), status_with_remote(run), label_field(run)]
     started = run.get("started")
     return [index_field(run, index), op_desc(run),
-            clock.format_timestamp(started if isinstance(started, int) else None),
+            clock.format_timestamp(started),
             status_with_remote(run), label_field(run)]
 
 
@@ -155,7 +155,7 @@ def preview_row(run: Run) -> list[str]:
     """A confirm-preview row: `short_index op_desc started status label` (runs.md §11.1)."""
     started = run.get("started")
     return [f"[{run.short_id}]", op_desc(run),
-            clock.format_timestamp(started if isinstance(started, int) else None),
+            clock.format_timestamp(started),
             status_with_remote(run), label_field(run)]
 
 

@@ -10,6 +10,7 @@ import sys
 from guild.cli import runsel
 from guild.util.cmdline import Command, Opt, try_line
 from guild.errors import GuildError
+from guild.util.text import natural_key
 
 COMMAND = Command(
     "ls",
@@ -68,7 +69,7 @@ def list_run_files(run, path: str | None = None, all_: bool = False, follow_link
         walked = _manifest_entries(run, walked, sourcecode, dependencies, generated)
     matcher = _path_matcher(path, hidden_ok=all_ or manifest_filter)
     entries = [(rel, is_dir) for rel, is_dir in walked if matcher(rel)]
-    entries.sort(key=lambda e: _natural_key(e[0]))
+    entries.sort(key=lambda e: natural_key(e[0]))
     return [rel + "/" if is_dir else rel for rel, is_dir in entries]
 
 
@@ -161,7 +162,3 @@ def _path_matcher(path: str | None, hidden_ok: bool):
     return match
 
 
-def _natural_key(path: str) -> list:
-    parts: list = re.split(r"(\d+)", path)
-    parts[1::2] = [int(p) for p in parts[1::2]]
-    return parts

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from guild.engine.run_command import RUN_COMMAND
+from guild.util.text import shell_join, shell_quote
 
 COMMAND = RUN_COMMAND
 
@@ -40,13 +41,13 @@ def main(args) -> int:
         return _print_or_save_trials(prepared, opts)
     if opts.print_cmd:
         for argv in prepared.commands():
-            print(_shell_join(argv))
+            print(shell_join(argv))
             sys.stdout.flush()
         return 0
     if opts.print_env:
         env = prepared.environment()
         for name in sorted(env):
-            print(f"{name}={_shell_quote(env[name])}")
+            print(f"{name}={shell_quote(env[name])}")
         return 0
     if opts.test_sourcecode:
         sys.stdout.write(prepared.sourcecode())
@@ -136,7 +137,7 @@ def _print_or_save_trials(prepared, opts) -> int:
 def _print_staged(prepared, run) -> None:
     opts = prepared.opts
     if opts.run_dir:
-        cmd = _shell_join(next(prepared.commands()))
+        cmd = shell_join(next(prepared.commands()))
         print(f"{prepared.op_desc} staged in '{run.path}'")
         print(f"To start the operation, use \"(cd '{run.path}' && source .guild/ENV && {cmd})\"")
     else:
@@ -144,13 +145,3 @@ def _print_staged(prepared, run) -> None:
 
         print(f"{operation_desc(run)} staged as {run.id}")
         print(f"To start the operation, use 'guild run --start {run.id}'")
-
-
-def _shell_quote(s: str) -> str:
-    import shlex
-
-    return shlex.quote(s) if s else "''"
-
-
-def _shell_join(argv: list[str]) -> str:
-    return " ".join(_shell_quote(a) for a in argv)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import sys
 
 from guild.cli import runsel
 from guild.util.cmdline import Command, Opt
 from guild.flags.encode import encode_flag_value
+from guild.util.text import natural_key
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -244,13 +244,9 @@ def _dict_entry(key, val) -> str:
 
 
 def _natural_items(d: dict):
-    return sorted(d.items(), key=lambda kv: _natural_key(str(kv[0])))
+    return sorted(d.items(), key=lambda kv: natural_key(str(kv[0])))
 
 
-def _natural_key(s: str) -> list:
-    parts: list = re.split(r"(\d+)", s)
-    parts[1::2] = [int(p) for p in parts[1::2]]
-    return parts
 
 
 def _json_ready(val):

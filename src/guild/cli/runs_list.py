@@ -90,7 +90,7 @@ def _comment_lines(run) -> list[str]:
         user, host = str(c.get("user") or ""), str(c.get("host") or "")
         who = f"{user}@{host}" if host else user
         time = c.get("time")
-        lines.append(f"  {who} {clock.format_timestamp(time if isinstance(time, int) else None)}")
+        lines.append(f"  {who} {clock.format_timestamp(time)}")
         lines.append("")
         body = str(c.get("body") or "")
         for para in body.split("\n"):

@@ -122,7 +122,7 @@ def _run_name(run, flag_names: list[str] | None) -> str:
         flags = run.get("flags") or {}
         label = " ".join(flag_assign(name, flags.get(name)) for name in flag_names)
     started = run.get("started")
-    started = clock.format_timestamp(started) if isinstance(started, int) else ""
+    started = clock.format_timestamp(started)
     return run_dir_name(run.short_id, operation_desc(run), started, label)
 
 

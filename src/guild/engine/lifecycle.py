@@ -172,16 +172,11 @@ def stage(run: Run, plan: RunPlan, job) -> None:
     """Mark a created run staged, with its process environment saved in `.guild/ENV` (what
     `(cd RUN_DIR && source .guild/ENV && CMD)` starts it with)."""
     from guild.engine.start import process_env
+    from guild.util.text import shell_quote
 
     env = process_env(run, plan, job)
-    lines = [f"export {k}={_shell_quote(v)}" for k, v in sorted(env.items()) if k not in ("PWD", "_")]
+    lines = [f"export {k}={shell_quote(v)}" for k, v in sorted(env.items()) if k not in ("PWD", "_")]
     files.write_atomic(run.guild_path("ENV"), "\n".join(lines) + "\n")
     run.set_marker("STAGED")
     run.set_marker("PENDING", False)
     run.write_attr("started", clock.timestamp_us())
-
-
-def _shell_quote(s: str) -> str:
-    import shlex
-
-    return shlex.quote(s) if s else "''"

@@ -28,7 +28,7 @@ class Skip:
         from guild.util import clock
 
         rows = [
-            [f"[{r.short_id}]", desc, clock.format_timestamp(_int(r.get("started"))), r.status,
+            [f"[{r.short_id}]", desc, clock.format_timestamp(r.get("started")), r.status,
              str(r.get("label") or "")]
             for r, desc in zip(self.runs, self.op_descs)
         ]
@@ -68,7 +68,3 @@ def skip_for(runs: list[Run], op_desc: Callable[[Run], str]) -> Skip | None:
     if not runs:
         return None
     return Skip(MATCHING_RUNS, runs, [op_desc(r) for r in runs])
-
-
-def _int(val: Any) -> int | None:
-    return val if isinstance(val, int) and not isinstance(val, bool) else None

@@ -212,7 +212,7 @@ def render_label(template: str | None, flags: dict[str, Any]) -> str:
     return encode.render_label(template, flags, default).strip()
 
 
-def op_env(opdef, flags: dict[str, Any]) -> dict[str, str]:
+def _opdef_env(opdef, flags: dict[str, Any]) -> dict[str, str]:
     """The op's `env:` entries, encoded like args, with `${flag}` references expanded."""
     from guild.flags import encode
 
@@ -239,7 +239,7 @@ def new_plan(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[st
     env = opconfig.base_env(opdef.project_dir, opdef.is_python and not opdef.is_pipeline, flags_dest)
     if not opdef.is_python or opdef.is_pipeline:
         env.pop("FLAGS_DEST", None)
-    env.update(op_env(opdef, flags))
+    env.update(_opdef_env(opdef, flags))
     if opdef.handle_keyboard_interrupt:
         env["HANDLE_KEYBOARD_INTERRUPT"] = "1"
     template = label_template(opts, opdef)

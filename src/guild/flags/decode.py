@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from guild.errors import FlagError
+from guild.util.text import is_number
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -189,7 +190,7 @@ def _decode_function(text: str, name: str | None, raw_args: list[str]) -> Any:
     args = []
     for raw in raw_args:
         value = decode_flag_value(raw)
-        if not _is_number(value):
+        if not is_number(value):
             log.warning(f"error decoding '{text}': invalid arg '{raw}': expected a number")
             return text
         args.append(value)
@@ -202,8 +203,6 @@ def _decode_function(text: str, name: str | None, raw_args: list[str]) -> Any:
         return text
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _range(*args: float) -> list:

@@ -7,6 +7,7 @@ every flag whose help takes more than one line."""
 from __future__ import annotations
 
 from guild.flags.encode import assign_value, encode_flag_value
+from guild.util.text import first_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -67,11 +68,9 @@ def _choice_row(choice: Any) -> tuple[str, str]:
         return encode_flag_value(choice), ""
     alias = choice.get("alias")
     shown = str(alias) if alias is not None else encode_flag_value(choice.get("value"))
-    return shown, _first_line(choice.get("description"))
+    return shown, first_line(choice.get("description"))
 
 
-def _first_line(text: Any) -> str:
-    return str(text).strip().split("\n", 1)[0] if text else ""
 
 
 def _definition_list(rows: list[tuple[str, list[str | list[str]]]]) -> list[str]:

@@ -10,6 +10,7 @@ import sys
 from guild.errors import FlagError
 from guild.flags.decode import split_function
 from guild.flags.encode import encode_flag_value, split_value
+from guild.util.text import first_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -216,7 +217,7 @@ def _check_required(flagdefs: dict[str, dict], flags: dict[str, Any], op_name: s
     ]
     if not missing:
         return
-    rows = [(name, _first_line(flagdefs[name].get("description"))) for name in missing]
+    rows = [(name, first_line(flagdefs[name].get("description"))) for name in missing]
     _fail_with_block(
         "Operation requires the following missing flags:",
         rows,
@@ -224,8 +225,6 @@ def _check_required(flagdefs: dict[str, dict], flags: dict[str, Any], op_name: s
     )
 
 
-def _first_line(text: Any) -> str:
-    return str(text).strip().split("\n", 1)[0] if text else ""
 
 
 def _fail_with_block(header: str, rows: list[tuple[str, str]], footer: str) -> None:

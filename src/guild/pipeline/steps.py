@@ -156,21 +156,20 @@ def resolve_step_flags(step: Step, pipeline_flags: dict[str, Any]) -> dict[str, 
 
 
 def _interpolate(text: str, flags: dict[str, Any]) -> Any:
-    import re
-
+    """`${name}` refs replaced by pipeline flag values; a whole-value ref keeps the value's type."""
+    from guild.flags.encode import sub_refs
     from guild.util import yamlutil
 
-    ref = re.fullmatch(r"\$\{([^}]+)\}", text)
-    if ref:
-        return _lookup(ref.group(1), flags)
+    if text.startswith("${") and text.endswith("}") and text.find("}") == len(text) - 1 and len(text) > 3:
+        return _lookup(text[2:-1], flags)
 
-    def repl(m: re.Match) -> str:
-        if m.group(0).startswith("\\"):
-            return m.group(0)[1:]
-        val = _lookup(m.group(1), flags)
+    def expand(name: str) -> str:
+        if not name:
+            return "${}"
+        val = _lookup(name, flags)
         return val if isinstance(val, str) else yamlutil.dump_flow(val)
 
-    return re.sub(r"\\?\$\{([^}]+)\}", repl, text)
+    return sub_refs(text, expand)
 
 
 def _lookup(name: str, flags: dict[str, Any]) -> Any:

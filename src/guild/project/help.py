@@ -4,6 +4,7 @@ operations with the first line of their descriptions (guildfile-and-run.md §5.3
 from __future__ import annotations
 
 from guild.project.opdef import OpDef
+from guild.util.text import first_line
 
 _WIDTH = 78
 _NAME_COL_MAX = 30
@@ -51,15 +52,13 @@ def format_model_help(model_name: str, description: str | None, opdefs: list[OpD
         lines.extend(_wrap(" ".join(description.split()), _WIDTH))
         lines.append("")
     lines.append(f"Use 'guild run {op_arg} --help-op' for help on a particular operation.")
-    rows = [(op.name, _first_line(op.description)) for op in opdefs if not op.name.startswith("_")]
+    rows = [(op.name, first_line(op.description)) for op in opdefs if not op.name.startswith("_")]
     if rows:
         lines.extend(["", "Operations:"])
         lines.extend(_rows(rows))
     return "\n".join(lines) + "\n"
 
 
-def _first_line(text: str | None) -> str:
-    return text.strip().split("\n", 1)[0].strip() if text else ""
 
 
 def _rows(rows: list[tuple[str, str]]) -> list[str]:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from guild.scalars import colspec
+from guild.util.text import natural_key
 from guild.scalars.events import find_sources
 from guild.scalars.summary import ScalarSummary, run_attributes, run_scalars, scalar_value
 from guild.util import yamlutil
@@ -153,11 +154,7 @@ def default_op_specs(rd: RunData, all_scalars: bool = False) -> list[str]:
 
 
 def natsorted(items) -> list[str]:
-    return sorted(items, key=_natural_key)
-
-
-def _natural_key(s: str) -> list:
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s)]
+    return sorted(items, key=natural_key)
 
 
 # ---- values

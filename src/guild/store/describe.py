@@ -80,10 +80,25 @@ def computed_attr(run: Run, name: str) -> tuple[bool, Any]:
         return True, digest[:8] if isinstance(digest, str) else ""
     if name in ("started", "stopped"):
         ts = run.get(name)
-        return True, clock.format_timestamp(ts) if isinstance(ts, int) else None
+        return True, clock.format_timestamp(ts) or None
     if name == "status":
         return True, run.status
     started, stopped = run.get("started"), run.get("stopped")
     if not isinstance(started, int) or (not isinstance(stopped, int) and run.status != "running"):
         return True, None
     return True, clock.format_duration(started, stopped if isinstance(stopped, int) else None)
+
+
+def sourcecode_dest(run: Run) -> str:
+    """Where the run's source code was copied, relative to the run dir (its op config's
+    `sourcecode.dest`; `.guild/sourcecode` for runs of Guild versions that used it)."""
+    import os
+
+    op = run.get("op")
+    if isinstance(op, dict):
+        sc = op.get("sourcecode")
+        if isinstance(sc, dict) and sc.get("dest"):
+            return str(sc["dest"])
+    if os.path.isdir(run.guild_path("sourcecode")):
+        return ".guild/sourcecode"
+    return "."

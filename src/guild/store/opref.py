@@ -26,7 +26,8 @@ class OpRef(namedtuple("OpRef", "pkg_type pkg_name pkg_version model_name op_nam
         return cls(pkg_type, pkg_name, words[1], words[2], words[3])
 
     def encode(self) -> str:
-        q = _quote
+        from guild.util.text import shell_quote as q
+
         return f"{q(self.pkg_type)}:{q(self.pkg_name)} {q(self.pkg_version)} {q(self.model_name)} {q(self.op_name)}"
 
     def same_op(self, other: "OpRef | None") -> bool:
@@ -73,5 +74,3 @@ def _plain_split(text: str) -> list[str] | None:
     return ["" if w == "''" else w for w in words]
 
 
-def _quote(s: str) -> str:
-    return shlex.quote(s) if s else "''"

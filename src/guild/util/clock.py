@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import time
 
+import _thread
+
 _last = 0
+_lock = _thread.allocate_lock()  # runs made from several threads get distinct timestamps
 
 
 def timestamp_us() -> int:
     """Now as integer microseconds since the epoch, always greater than the previous call's."""
     global _last
-    now = time.time_ns() // 1000
-    if now <= _last:
-        now = _last + 1
-    _last = now
-    return now
+    with _lock:
+        now = time.time_ns() // 1000
+        if now <= _last:
+            now = _last + 1
+        _last = now
+        return now
 
 
-def format_timestamp(us: int | None) -> str:
-    """Local time `%Y-%m-%d %H:%M:%S`, or "" when unset."""
-    if not us:
+def format_timestamp(us: object) -> str:
+    """Local time `%Y-%m-%d %H:%M:%S` of a µs timestamp, or "" when it is unset or not an int."""
+    if not us or not isinstance(us, int) or isinstance(us, bool):
         return ""
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(us / 1_000_000))
 
