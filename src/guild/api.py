@@ -46,10 +46,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
-    "GuildError", "Run", "RunAmbiguous", "RunContext", "RunFilter", "RunNotFound", "RunOptions", "best_run", "context",
-    "delete_runs", "filter_runs", "one_run", "prepare", "purge_runs", "restart", "restore_runs",
-    "run", "run_attrs", "run_files", "run_flags", "run_options", "run_scalars", "runs", "stage",
-    "stop_runs",
+    "GuildError", "Run", "RunAmbiguous", "RunContext", "RunFilter", "RunNotFound", "RunOptions",
+    "best_run", "context", "delete_runs", "filter_runs", "incomplete_runs", "one_run",
+    "prepare", "purge_incomplete", "purge_runs", "restart", "restore_runs", "run", "run_attrs",
+    "run_files", "run_flags", "run_options", "run_scalars", "runs", "stage", "stop_runs",
 ]
 
 _KEEP = object()
@@ -350,6 +350,25 @@ def purge_runs(runs: list[Run], ctx: RunContext | None = None) -> list[Run]:
     for r in runs:
         manage.purge_run(r, home)
     return runs
+
+
+def incomplete_runs(ctx: RunContext | None = None) -> list[str]:
+    """Paths of runs never finished being made in the runs directory (their process was killed
+    while making them)."""
+    from guild.store.run import incomplete_dirs
+
+    return incomplete_dirs(_ctx(ctx).runs_dir)
+
+
+def purge_incomplete(paths: list[str], ctx: RunContext | None = None) -> None:
+    """Delete leftovers `incomplete_runs()` found (only those directly in the runs directory)."""
+    import shutil
+
+    runs_dir = os.path.realpath(_ctx(ctx).runs_dir)
+    for path in paths:
+        if os.path.dirname(os.path.realpath(path)) != runs_dir:
+            raise GuildError(f"cannot delete '{path}': it is not in {runs_dir}")
+        shutil.rmtree(path)
 
 
 def stop_runs(runs: list[Run], timeout: float = 30, force: bool = False) -> dict[str, list[int] | None]:

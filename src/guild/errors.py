@@ -38,6 +38,16 @@ def report(e: GuildError) -> int:
     return e.exit_code
 
 
+class Interrupted(Exception):
+    """A stop signal (Ctrl-C, SIGTERM, SIGHUP) ended a run: it was recorded `terminated`; the
+    process that got the signal stops too (`guild run` exits 128 + `signum`). Not a GuildError,
+    so no handler of run errors takes it for one."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
 class UsageError(GuildError):
     """Bad command-line usage (unknown option, bad value): exit 2."""
 

@@ -148,6 +148,7 @@ class NewBatch(Prepared):
 
     def _write_proto(self, batch: Run) -> None:
         proto = lifecycle.init_run_dir(batch.guild_path("proto"), run_id="proto")
+        proto.mark_pending(owned=False)  # a proto is pending for good, as Guild's are
         opts = self.opts
         seed = opts.random_seed if opts.random_seed is not None else lifecycle.new_random_seed()
         lifecycle.write_init_attrs(proto, self.proto_plan, opts, new=True, random_seed=seed)
@@ -205,7 +206,7 @@ class BatchRestart(Prepared):
         opts, ctx = self.opts, self.ctx
         proto_opts = RunOptions.from_mapping(restart_mod.merged_run_params(self.proto, opts))
         restart_mod.reinit(self.proto, self.proto_plan, opts.copy(comment=None), proto_opts, ctx)
-        self.proto.set_marker("PENDING")  # the proto keeps its PENDING marker, as Guild's does
+        self.proto.mark_pending(owned=False)  # the proto keeps its PENDING marker, as Guild's does
         if opts.max_trials is not None:
             self.batch.write_attr("max_trials", opts.max_trials)
         restart_mod.reinit(self.batch, self.plan, opts.copy(comment=None, label=opts.batch_label),

@@ -10,11 +10,12 @@ import sys
 from guild.batch import optimizers, trials as trials_mod
 from guild.engine import start as start_mod
 from guild.engine.context import RunContext
+from guild.engine.process import SIGINT
 from guild.engine.options import RunOptions
-from guild.errors import GuildError, report
+from guild.errors import GuildError, Interrupted, report
 from guild.executors.sequential import SequentialExecutor
 from guild.store.run import Run
-from guild.util import log
+from guild.util import log, procs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -31,9 +32,9 @@ def main() -> None:
         code = run_batch(Run.for_dir(os.environ["RUN_DIR"]), ctx)
     except GuildError as e:
         code = report(e)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted) as e:
         log.info("Stopping batch")
-        code = 130
+        procs.exit_by_signal(getattr(e, "signum", SIGINT))
     sys.stdout.flush()
     sys.exit(code)
 
@@ -66,13 +67,25 @@ def run_batch(batch: Run, ctx: RunContext) -> int:
 
         return sequential.run(batch, proto, opt, flags, max_trials, seed, runs_dir, fail_on_error, trial_runner)
     trial_flags = generate(opt, flags, proto.get("user_flags") or {}, proto.get("trials") or [], max_trials, seed)
-    created = [trials_mod.create_trial(batch, proto, tf, runs_dir) for tf in trial_flags]
-    for trial in created:
-        code = trial_runner(trial, stage)
-        if code != 0 and fail_on_error:
-            log.error("Stopping batch because a trial failed (pending trials can be started as needed)")
-            return code
-    return 0
+    created: list[Run] = []
+    try:
+        created.extend(trials_mod.create_trial(batch, proto, tf, runs_dir) for tf in trial_flags)
+        for trial in created:
+            code = trial_runner(trial, stage)
+            if code != 0 and fail_on_error:
+                log.error("Stopping batch because a trial failed (pending trials can be started as needed)")
+                return code
+        return 0
+    finally:
+        _release_pending(created)
+
+
+def _release_pending(trials: list[Run]) -> None:
+    """Trials this batch leaves unstarted stay pending for someone to start (`guild run
+    --start`), no longer tied to this process (which, killed, would leave them `terminated`)."""
+    for trial in trials:
+        if trial.has_marker("PENDING"):
+            trial.mark_pending(owned=False)
 
 
 def _under_runs(batch: Run, ctx: RunContext) -> bool:
@@ -108,6 +121,9 @@ def run_trial(trial: Run, stage: bool, ctx: RunContext, executor: Executor) -> i
         code = 0 if job is None else start_mod.exit_code_for(executor.submit(job).result())
     except GuildError as e:
         code, msg = e.exit_code, e.message
+    except Interrupted:
+        log.info(f"Trial {trial.id} was terminated")
+        raise
     if code == 0:
         return 0
     if msg:

@@ -9,7 +9,7 @@ import random
 
 from guild.batch import space
 from guild.errors import GuildError
-from guild.store.run import Run
+from guild.store.run import Run, incomplete_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -141,11 +141,9 @@ def create_trial(batch: Run, proto: Run, flags: dict[str, Any], runs_dir: str) -
 
     trial_id = lifecycle.new_run_id()
     trial_dir = os.path.join(runs_dir, trial_id)
-    os.symlink(os.path.join("..", trial_id), os.path.join(batch.path, trial_id))
-    trial = Run(trial_id, trial_dir)
-    os.makedirs(trial.guild_path())
-    trial.set_marker("PENDING")
-    shutil.copytree(proto.path, trial_dir, symlinks=True, dirs_exist_ok=True, ignore=_rewritten_attrs)
+    trial = Run(trial_id, incomplete_path(trial_dir))
+    shutil.copytree(proto.path, trial.path, symlinks=True, ignore=_rewritten_attrs)
+    trial.mark_pending()
     trial.write_attr("id", trial_id)
     trial.write_attr("flags", flags)
     trial.write_attr("user_flags", {})
@@ -158,6 +156,8 @@ def create_trial(batch: Run, proto: Run, flags: dict[str, Any], runs_dir: str) -
     if any(isinstance(dep, dict) and dep.get("config") for dep in op.get("deps") or []):
         trial.write_attr("op", _with_dep_config(op, flags))
     trial.write_attr("started", clock.timestamp_us())
+    lifecycle.publish(trial, trial_dir)
+    os.symlink(os.path.join("..", trial_id), os.path.join(batch.path, trial_id))
     return trial
 
 

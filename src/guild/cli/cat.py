@@ -42,11 +42,13 @@ def run_file_path(run, path: str, sourcecode: bool = False) -> str:
     """The absolute path of `path` in the run (under the source dest with `sourcecode`).
 
     The path is checked lexically so that `..` cannot leave the run directory."""
+    from guild.store import access, home
+
     base = os.path.normpath(os.path.join(run.path, sourcecode_dest(run))) if sourcecode else run.path
     full = os.path.normpath(os.path.join(base, path))
     if full != run.path and not full.startswith(run.path.rstrip("/") + "/"):
         raise GuildError(f"{path} is outside the run directory")
-    return full
+    return access.check_readable(run, full, home.guild_home())
 
 
 

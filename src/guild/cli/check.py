@@ -31,4 +31,19 @@ def main(args) -> int:
     width = max(len(k) for k, _ in rows)
     for key, val in rows:
         print(f"{key + ':':{width + 1}}  {val}")
+    _report_incomplete(home.runs_dir())
     return 0
+
+
+def _report_incomplete(runs_dir: str) -> None:
+    """Leftovers of runs that were never finished being made (their process was killed)."""
+    from guild.store.run import incomplete_dirs
+
+    leftovers = incomplete_dirs(runs_dir)
+    if not leftovers:
+        return
+    sys.stderr.write(f"WARNING: {len(leftovers)} incomplete run director{'y' if len(leftovers) == 1 else 'ies'} "
+                     f"in {runs_dir} (their process was stopped while making them):\n")
+    for path in leftovers:
+        sys.stderr.write(f"  {os.path.basename(path)}\n")
+    sys.stderr.write("Remove them with 'guild runs purge --incomplete'.\n")

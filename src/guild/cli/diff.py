@@ -93,9 +93,13 @@ def _rel_paths(args, run) -> list[str]:
     if args.sourcecode and not args.working:
         paths.append(sourcecode_dest(run))
     paths.extend(args.paths)
+    from guild.util.files import escapes
+
     for path in paths:
         if os.path.isabs(path):
             raise GuildError("PATH must be relative", hint=f"Try 'guild {COMMAND.path} --help' for more information.")
+        if escapes(path):
+            raise GuildError(f"{path} is outside the run directory")
     return paths or ["."]
 
 

@@ -10,6 +10,7 @@ import sys
 from guild.cli import runsel
 from guild.util.cmdline import Command, Opt, try_line
 from guild.errors import GuildError
+from guild.store import access
 from guild.util.text import natural_key
 
 COMMAND = Command(
@@ -63,7 +64,7 @@ def list_run_files(run, path: str | None = None, all_: bool = False, follow_link
                    sourcecode: bool = False, dependencies: bool = False,
                    generated: bool = False) -> list[str]:
     """Run-relative entries (dirs end with `/`), natural-sorted, as `guild ls` shows them."""
-    walked = list(_walk(run.path, follow_links))
+    walked = list(_walk(run.path, follow_links, _link_roots(run) if follow_links else ()))
     manifest_filter = sourcecode or dependencies or generated
     if manifest_filter:
         walked = _manifest_entries(run, walked, sourcecode, dependencies, generated)
@@ -73,8 +74,15 @@ def list_run_files(run, path: str | None = None, all_: bool = False, follow_link
     return [rel + "/" if is_dir else rel for rel, is_dir in entries]
 
 
-def _walk(root: str, follow_links: bool):
-    """(relpath, is_dir) for every entry under root; linked dirs walked only with follow_links."""
+def _link_roots(run) -> tuple[str, ...]:
+    from guild.store import home
+
+    return access.allowed_roots(run, home.guild_home())
+
+
+def _walk(root: str, follow_links: bool, link_roots: tuple[str, ...]):
+    """(relpath, is_dir) for every entry under root; linked dirs walked only with follow_links,
+    and only when they lead inside `link_roots` (the run and the Guild home)."""
     seen = {os.path.realpath(root)}
     stack = [""]
     while stack:
@@ -96,7 +104,7 @@ def _walk(root: str, follow_links: bool):
                 if not follow_links:
                     continue
                 real = os.path.realpath(entry.path)
-                if real in seen:
+                if real in seen or not access.is_allowed(real, link_roots):
                     continue
                 seen.add(real)
             stack.append(rel)

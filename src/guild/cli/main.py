@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from guild.errors import GuildError, report
+from guild.errors import GuildError, Interrupted, report
 
 # command path -> (module, one-line help). Aliases map to the same module.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> None:
         code = report(e)
     except KeyboardInterrupt:
         code = 130
+    except Interrupted as e:  # a run was stopped by this signal; it is recorded terminated
+        code = 128 + e.signum
     except BrokenPipeError:
         code = 0
     except (OSError, RecursionError) as e:

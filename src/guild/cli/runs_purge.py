@@ -11,6 +11,8 @@ COMMAND = Command(
     "Permanently delete runs.",
     options=[
         *runsel.FILTER_OPTIONS,
+        Opt(["--incomplete"], "incomplete",
+            help="Remove the leftovers of runs never finished being made (listed by 'guild check')."),
         Opt(["-y", "--yes"], "yes", help="Do not prompt before purging."),
     ],
     args=[runsel.RUNS_ARG],
@@ -23,6 +25,8 @@ def main(args) -> int:
     from guild.store import home
     from guild.util import log
 
+    if args.incomplete:
+        return _purge_incomplete(args.yes)
     runs = runsel.select_runs(args, COMMAND, root=home.trash_runs_dir())
     if not runs:
         log.info("Nothing to purge.")
@@ -33,4 +37,28 @@ def main(args) -> int:
         raise Aborted(quiet=True)
     api.purge_runs(runs)
     log.info(f"Permanently deleted {len(runs)} run(s)")
+    return 0
+
+
+def _purge_incomplete(yes: bool) -> int:
+    import os
+
+    from guild import api
+    from guild.cli import confirm
+    from guild.util import log
+
+    leftovers = api.incomplete_runs()
+    if not leftovers:
+        log.info("Nothing to purge.")
+        return 0
+    if not yes:
+        import sys
+
+        sys.stderr.write("WARNING: You are about to permanently delete these incomplete run directories:\n")
+        sys.stderr.write("".join(f"  {os.path.basename(p)}\n" for p in leftovers))
+        if not confirm.confirm(f"Permanently delete {len(leftovers)} director{'y' if len(leftovers) == 1 else 'ies'}?",
+                               default=False):
+            raise Aborted(quiet=True)
+    api.purge_incomplete(leftovers)
+    log.info(f"Permanently deleted {len(leftovers)} incomplete run director{'y' if len(leftovers) == 1 else 'ies'}")
     return 0

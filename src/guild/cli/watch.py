@@ -10,7 +10,8 @@ import time
 from guild.cli import runsel
 from guild.util.cmdline import Command, Opt
 from guild.errors import GuildError
-from guild.store.run import Run, pid_alive
+from guild.store.run import Run
+from guild.util.procs import pid_alive
 
 COMMAND = Command(
     "watch",

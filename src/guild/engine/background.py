@@ -16,6 +16,7 @@ def start_in_background(job: StartJob, pidfile: str | None) -> str:
     import tempfile
 
     from guild.engine import start
+    from guild.errors import Interrupted
 
     pidfile = pidfile or os.path.join(tempfile.mkdtemp(prefix="guild-"), "pid")
     sys.stdout.flush()
@@ -32,6 +33,8 @@ def start_in_background(job: StartJob, pidfile: str | None) -> str:
     code = 1
     try:
         code = start.exit_code_for(start.run_job(job, None))
+    except Interrupted as e:
+        code = 128 + e.signum
     finally:
         try:
             os.remove(pidfile)

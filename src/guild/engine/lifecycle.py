@@ -10,7 +10,7 @@ from guild.engine import facts, opconfig
 from guild.engine.options import RunOptions
 from guild.engine.plan import RunPlan
 from guild.errors import GuildError
-from guild.store.run import Run
+from guild.store.run import Run, incomplete_path
 from guild.util import clock, files
 
 TYPE_CHECKING = False
@@ -44,7 +44,7 @@ def init_run_dir(run_dir: str, run_id: str | None = None) -> Run:
         run.write_attr("id", run.id)
     if not run.has_attr("initialized"):
         run.write_attr("initialized", clock.timestamp_us())
-    run.set_marker("PENDING")
+    run.mark_pending()
     run.set_marker("STAGED", False)
     return run
 
@@ -52,21 +52,39 @@ def init_run_dir(run_dir: str, run_id: str | None = None) -> Run:
 def create_run(run_dir: str, plan: RunPlan, opts: RunOptions, ctx: RunContext,
                populate: Callable[[Run], None] | None = None) -> Run:
     """A new run dir with its init attrs, source code (`populate`, default: copied from the
-    project) and resolved deps. A failure leaves it as an `error` run, not `pending`."""
+    project) and resolved deps. It appears at `run_dir` only once it has its opref and attrs
+    (made under `incomplete_path` and renamed). A failure leaves it as an `error` run."""
     seed = opts.random_seed if opts.random_seed is not None else new_random_seed()
-    run = init_run_dir(run_dir)
+    fresh = not os.path.lexists(run_dir)
+    run = init_run_dir(incomplete_path(run_dir) if fresh else run_dir, os.path.basename(run_dir))
     try:
         write_init_attrs(run, plan, opts, new=True, random_seed=seed)
+        if fresh:
+            publish(run, run_dir)
         if populate is None:
             copy_sourcecode(run, plan, ctx)
         else:
             populate(run)
         resolve_deps(run, plan, opts, ctx, for_stage=opts.stage)
     except BaseException:
-        run.set_marker("PENDING", False)
+        if run.path != run_dir:  # never published: nothing to show
+            import shutil
+
+            shutil.rmtree(run.path, ignore_errors=True)
+        else:
+            run.set_marker("PENDING", False)
         raise
     finish_init(run)
     return run
+
+
+def publish(run: Run, run_dir: str) -> None:
+    """Move a run made under its incomplete path into place at `run_dir`."""
+    try:
+        os.rename(run.path, run_dir)
+    except OSError as e:
+        raise GuildError(f"cannot create run directory {run_dir}: {e.strerror}") from None
+    run.path = run_dir
 
 
 def write_init_attrs(run: Run, plan: RunPlan, opts: RunOptions, *, new: bool, random_seed: int) -> None:

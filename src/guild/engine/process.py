@@ -10,6 +10,9 @@ import os
 import struct
 import time
 
+from guild.errors import Interrupted
+from guild.util import procs
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
     from typing import Callable
@@ -134,6 +137,7 @@ try:  # signal numbers without the enum-building `signal` module (start-up time)
 except ImportError:  # pragma: no cover - other Pythons
     import signal as _sig
 
+SIGINT = _sig.SIGINT
 SIGTERM = _sig.SIGTERM
 SIGKILL = _sig.SIGKILL
 _DEFAULT_SIGNALS = tuple(getattr(_sig, n) for n in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(_sig, n))
@@ -184,28 +188,71 @@ class Process:
         self.send_signal(SIGKILL)
 
 
-class _Deadline:
-    """`--stop-after`: SIGTERM after N minutes, SIGKILL after a further kill delay."""
+# Seconds an interrupted op has to exit before its process tree is killed. A batch or pipeline
+# process gets longer, to stop its own running trial or step within that op's grace first.
+STOP_GRACE = 3.0
+RUNNER_STOP_GRACE = 4.5
 
-    def __init__(self, proc: Process, stop_after: float | None, kill_delay: float):
+
+def _raise_interrupted(signum: int, _frame) -> None:
+    raise Interrupted(signum)
+
+
+def trap_stop_signals() -> dict[int, object] | None:
+    """Turn SIGTERM and SIGHUP into `Interrupted` (SIGINT is already KeyboardInterrupt); returns
+    the handlers to restore, or None outside the main thread, where signals cannot be caught."""
+    try:
+        return {sig: _sig.signal(sig, _raise_interrupted) for sig in (SIGTERM, _sig.SIGHUP)}
+    except ValueError:
+        return None
+
+
+def restore_signals(saved: dict[int, object] | None) -> None:
+    for sig, handler in (saved or {}).items():
+        _sig.signal(sig, handler)
+
+
+class _Stopper:
+    """When to signal the op: `--stop-after` (SIGTERM after N minutes, SIGKILL after a further
+    kill delay) and stop signals this process received: the op gets the same signal (unless it
+    is a Ctrl-C its terminal already sent it), and whatever is left of its process tree is
+    killed after the grace period. A second stop signal kills at once."""
+
+    def __init__(self, proc: Process, stop_after: float | None, kill_delay: float, grace: float):
         self.proc = proc
         self.kill_delay = kill_delay
-        self.term_at = time.monotonic() + stop_after * 60 if stop_after else None
-        self.kill_at: float | None = None
+        self.grace = grace
         self.started = time.monotonic()
+        self.term_at = self.started + stop_after * 60 if stop_after else None
+        self.kill_at: float | None = None
+        self.signum: int | None = None  # the stop signal received, if any
+        self.tree: list[int] = []  # the op's descendants when it was interrupted
 
     def timeout(self) -> float | None:
-        at = self.kill_at or self.term_at
-        return None if at is None else max(0.0, at - time.monotonic())
+        times = [t for t in (self.term_at, self.kill_at) if t is not None]
+        return max(0.0, min(times) - time.monotonic()) if times else None
+
+    def interrupt(self, signum: int) -> None:
+        now = time.monotonic()
+        if self.signum is not None:  # a second stop signal: no more waiting
+            self.kill_at = now
+            return
+        self.signum = signum
+        self.tree = procs.descendants(self.proc.pid)
+        if signum != SIGINT or not _terminal_interrupts(self.proc.pid):
+            self.proc.send_signal(signum)
+        self.kill_at = now + self.grace
 
     def check(self) -> None:
+        from guild.util import log
+
         now = time.monotonic()
         if self.kill_at is not None and now >= self.kill_at:
-            self.proc.kill()
+            if self.signum is not None:
+                log.info("Operation process did not exit - stopping forcefully")
+            procs.kill_all([self.proc.pid, *self.tree, *procs.descendants(self.proc.pid)])
             self.kill_at = None
         elif self.term_at is not None and now >= self.term_at:
-            from guild.util import log
-
             elapsed = (now - self.started) / 60
             log.info(f"Stopping process early (pid {self.proc.pid}) - {elapsed:.1f} minute(s) elapsed")
             self.proc.send_signal(SIGTERM)
@@ -213,25 +260,53 @@ class _Deadline:
             self.kill_at = now + self.kill_delay
 
 
-def wait_with_tee(proc: Process, tee: OutputTee | None, stop_after: float | None = None,
-                  stop_kill_delay: float = 30) -> int:
-    """Pump the process's pipes into `tee` and wait for its exit; returns the exit status.
-    `--stop-after` sends SIGTERM after `stop_after` minutes, SIGKILL `stop_kill_delay` s later."""
-    deadline = _Deadline(proc, stop_after, stop_kill_delay)
+def _terminal_interrupts(pid: int) -> bool:
+    """Whether a Ctrl-C on this process's terminal reaches `pid` too: this process and `pid` are
+    in the terminal's foreground process group."""
     try:
-        if tee is not None:
-            _pump(proc, tee, deadline)
-        return _wait(proc, deadline)
-    except KeyboardInterrupt:
-        return _interrupt(proc)
+        fd = os.open("/dev/tty", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        group = os.getpgrp()
+        return os.tcgetpgrp(fd) == group and os.getpgid(pid) == group
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def wait_with_tee(proc: Process, tee: OutputTee | None, stop_after: float | None = None,
+                  stop_kill_delay: float = 30, grace: float = STOP_GRACE) -> tuple[int, int | None]:
+    """Pump the process's pipes into `tee` and wait for its exit; returns its exit status and
+    the stop signal this process received meanwhile (None if none). `--stop-after` sends SIGTERM
+    after `stop_after` minutes, SIGKILL `stop_kill_delay` s later. An interrupted op that does not
+    exit 0 is recorded as killed by the signal (`terminated`), and no process of its tree is
+    left behind."""
+    stopper = _Stopper(proc, stop_after, stop_kill_delay, grace)
+    try:
+        while True:
+            try:
+                if tee is not None and proc.pipes:
+                    _pump(proc, tee, stopper)
+                status = _wait(proc, stopper)
+                break
+            except KeyboardInterrupt:
+                stopper.interrupt(SIGINT)
+            except Interrupted as e:
+                stopper.interrupt(e.signum)
     finally:
         _close_all([fd for fd, _ in proc.pipes])
         proc.pipes = []
         if tee is not None:
             tee.close()
+    if stopper.signum is None:
+        return status, None
+    procs.kill_all(stopper.tree)
+    return (status if status == 0 else -stopper.signum), stopper.signum
 
 
-def _pump(proc: Process, tee: OutputTee, deadline: _Deadline) -> None:
+def _pump(proc: Process, tee: OutputTee, stopper: _Stopper) -> None:
     import select
 
     poller = select.poll()
@@ -240,7 +315,7 @@ def _pump(proc: Process, tee: OutputTee, deadline: _Deadline) -> None:
         poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         streams[fd] = stream
     while streams:
-        timeout = deadline.timeout()
+        timeout = stopper.timeout()
         for fd, _ in poller.poll(None if timeout is None else timeout * 1000):
             chunk = os.read(fd, 65536)
             if chunk:
@@ -248,28 +323,14 @@ def _pump(proc: Process, tee: OutputTee, deadline: _Deadline) -> None:
             else:
                 poller.unregister(fd)
                 del streams[fd]
-        deadline.check()
+                _close_all([fd])
+                proc.pipes = [p for p in proc.pipes if p[0] != fd]
+        stopper.check()
 
 
-def _wait(proc: Process, deadline: _Deadline) -> int:
+def _wait(proc: Process, stopper: _Stopper) -> int:
     while True:
         try:
-            return proc.wait(timeout=deadline.timeout())
+            return proc.wait(timeout=stopper.timeout())
         except TimeoutError:
-            deadline.check()
-
-
-def _interrupt(proc: Process) -> int:
-    from guild.util import log
-
-    try:
-        return proc.wait(timeout=2)
-    except (TimeoutError, KeyboardInterrupt):
-        pass
-    log.info("Operation interrupted - waiting for process to exit")
-    try:
-        return proc.wait(timeout=28)
-    except (TimeoutError, KeyboardInterrupt):
-        log.info("Operation process did not exit - stopping forcefully")
-        proc.kill()
-        return proc.wait()
+            stopper.check()

@@ -168,7 +168,7 @@ def reloaded_plan(run: Run, opts: RunOptions, opdef, flags: dict[str, Any],
 
 def reinit(run: Run, plan: plan_mod.RunPlan, opts: RunOptions, start_opts: RunOptions, ctx: RunContext) -> None:
     """Rewrite the run's attrs for a restart; re-copy source with --force-sourcecode."""
-    run.set_marker("PENDING")
+    run.mark_pending()
     run.set_marker("STAGED", False)
     seed = run.get("random_seed")
     if opts.random_seed is not None or not isinstance(seed, int):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from guild.engine import environ, facts, opconfig, process
-from guild.errors import GuildError
+from guild.errors import GuildError, Interrupted
 from guild.store.run import Run
 from guild.util import clock, files
 
@@ -73,7 +73,8 @@ def job_for(run: Run, plan: RunPlan, opts: RunOptions, ctx: RunContext) -> Start
 
 def run_job(job: StartJob, echo: Echo | None) -> int:
     """Start the job's run, wait for its process, record its exit; returns the exit status
-    (negative: killed by that signal). A job sent elsewhere reads its plan back from the run,
+    (negative: killed by that signal). When a stop signal (Ctrl-C, SIGTERM, SIGHUP) reaches this
+    process meanwhile, the op is stopped, recorded `terminated` and `process.Interrupted` raised. A job sent elsewhere reads its plan back from the run,
     so it runs the same wherever it goes. A run configured for deletion on success is moved to
     the trash when it succeeds (`run.path` then names its new place)."""
     run = job.run or Run.for_dir(job.run_dir)
@@ -113,9 +114,22 @@ def _start(run: Run, plan: RunPlan, job: StartJob, echo: Echo | None) -> int:
         raise
     files.write_atomic(run.guild_path("LOCK"), str(proc.pid))
     stop_kill_delay = float(env.get("STOP_AFTER_KILL_DELAY") or 30)
-    code = process.wait_with_tee(proc, tee, job.stop_after, stop_kill_delay)
+    saved_handlers = process.trap_stop_signals()
+    try:
+        code, signum = process.wait_with_tee(proc, tee, job.stop_after, stop_kill_delay, _stop_grace(argv))
+    finally:
+        process.restore_signals(saved_handlers)
     _finish(run, code)
+    if signum is not None:
+        raise Interrupted(signum)
     return code
+
+
+def _stop_grace(argv: list[str]) -> float:
+    """How long an interrupted op may take to exit: longer for a batch or pipeline process, which
+    stops its own trial or step first."""
+    runner = "guild.batch_main" in argv or "guild.steps_main" in argv
+    return process.RUNNER_STOP_GRACE if runner else process.STOP_GRACE
 
 
 def process_env(run: Run, plan: RunPlan, job: StartJob) -> dict[str, str]:

@@ -9,12 +9,13 @@ import sys
 
 from guild.batch import launch
 from guild.engine.context import RunContext
+from guild.engine.process import SIGINT
 from guild.engine.options import RunOptions
-from guild.errors import GuildError, report
+from guild.errors import GuildError, Interrupted, report
 from guild.executors.sequential import SequentialExecutor
 from guild.pipeline.steps import PASSED_OPTIONS, Step, parse_steps, resolve_step_flags
 from guild.store.run import Run
-from guild.util import log
+from guild.util import log, procs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -30,8 +31,8 @@ def main() -> None:
         code = run_pipeline(Run.for_dir(os.environ["RUN_DIR"]), _process_context())
     except GuildError as e:
         code = report(e)
-    except KeyboardInterrupt:
-        code = 130
+    except (KeyboardInterrupt, Interrupted) as e:
+        procs.exit_by_signal(getattr(e, "signum", SIGINT))
     sys.stdout.flush()
     sys.exit(code)
 

@@ -20,12 +20,15 @@ class GuildfileDataError(Exception):
 
 
 class GuildfileError(ProjectError):
-    """A guild.yml cannot be used. `path` and `detail` say why; the ERROR line was logged."""
+    """A guild.yml cannot be used. `path` and `detail` say why; the ERROR line was logged,
+    except for a value of the wrong type (`where`: `guild.yml:LINE`), which is one line on its
+    own: `guild: guild.yml:LINE: <detail>`."""
 
-    def __init__(self, path: str, detail: str):
-        super().__init__(GUILDFILE_ERROR_MSG)
+    def __init__(self, path: str, detail: str, where: str | None = None):
+        super().__init__(f"{where}: {detail}" if where else GUILDFILE_ERROR_MSG)
         self.path = path
         self.detail = detail
+        self.where = where
 
     @property
     def error_line(self) -> str:

@@ -11,7 +11,9 @@ import copy
 import os
 import sys
 
+from guild.project import schema
 from guild.project.errors import GuildfileDataError, GuildfileError
+from guild.project.schema import SchemaError
 from guild.project.opdef import (
     INCLUDE_KEY,
     OpDef,
@@ -56,6 +58,8 @@ def load_guildfile(path: str, parse_cache: str | None = None) -> "Guildfile":
         return cached[1]
     try:
         result: Any = _Loader(path, parse_cache).load()
+    except SchemaError as e:
+        result = GuildfileError(e.path, e.detail, schema.display(e.path, e.names))
     except GuildfileDataError as e:
         result = GuildfileError(e.path, e.detail)
         log.error(result.error_line)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import os
 
+from guild.project import schema
 from guild.project.errors import GuildfileDataError
 from guild.util import log
 
@@ -108,6 +109,7 @@ def build_opdef(name: str, data: dict, model: dict, model_name: str, guildfile_p
     """The OpDef for operation `name` with normalized op `data` of model data `model`.
 
     `src` is the file the data came from (for error messages)."""
+    schema.check_operation(src, name, data)
     main = _opt_str(data.get("main"))
     exec_ = _opt_str(data.get("exec"))
     steps = data.get("steps")

@@ -3,7 +3,8 @@
 `main()` reads `sys.argv` = `[op_main, <spec>, args...]` and env `FLAGS_DEST`, finds the module
 on `sys.path`, hands the flags to it as argv (`args` dests) or as pre-set globals (`globals`,
 `dict:NAME`, `global:NAME`, `namespace:NAME`), and runs it. Uncaught exceptions print a
-traceback without the runner's frames and exit 1; `SystemExit` keeps Python's semantics.
+traceback without the runner's frames and exit 1; an uncaught KeyboardInterrupt ends the process
+by SIGINT, as Python's own does; `SystemExit` keeps Python's semantics.
 
 Env switches: `NO_SYS_PATH_MODIFY=1` keeps the cwd on `sys.path`; `PDB_BREAKS` (whitespace
 separated `[FILE:]LINE` or function locations) runs under pdb; `BREAK_ON_ERROR=1` starts a pdb
@@ -111,18 +112,42 @@ def run_module(path: str, package: str | None, flag_globals: dict[str, object]) 
             exec(code, namespace)
     except SystemExit:
         raise
+    except KeyboardInterrupt as e:
+        _show_error(e, _trimmed_traceback(e))
+        _exit_by_sigint()
     except BaseException as e:
-        tb = e.__traceback__
-        while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_RUNNER_DIR):
-            tb = tb.tb_next
+        tb = _trimmed_traceback(e)
         if os.environ.get("BREAK_ON_ERROR") == "1" and tb is not None:
             import pdb
 
             pdb.post_mortem(tb)
-        # The display uses the exception's own traceback, so trim that one too.
-        e.__traceback__ = tb
-        sys.excepthook(type(e), e, tb)
+        _show_error(e, tb)
         sys.exit(1)
+
+
+def _trimmed_traceback(e: BaseException):
+    """`e`'s traceback without the runner's frames (set on `e` too: the display uses it)."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_RUNNER_DIR):
+        tb = tb.tb_next
+    e.__traceback__ = tb
+    return tb
+
+
+def _show_error(e: BaseException, tb) -> None:
+    sys.excepthook(type(e), e, tb)
+
+
+def _exit_by_sigint() -> None:
+    """End the process as Python does on an uncaught KeyboardInterrupt: killed by SIGINT, so
+    the run is recorded `terminated`, not `error`."""
+    import signal
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGINT)
+    sys.exit(130)
 
 
 def _compile(source: bytes, path: str, flag_globals: dict[str, object]):

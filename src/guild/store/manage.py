@@ -14,8 +14,9 @@ import time
 
 from guild.errors import GuildError, RunError
 from guild.store import home as home_mod
-from guild.store.run import Run, pid_alive
-from guild.util import log
+from guild.store.run import Run
+from guild.util import log, procs
+from guild.util.procs import pid_alive
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -176,18 +177,21 @@ def is_zip_path(path: str) -> bool:
     return path.lower().endswith(".zip")
 
 
-def copy_run_dir(src: str, dest: str, *, move: bool = False, follow_links: bool = False) -> None:
+def copy_run_dir(src: str, dest: str, *, move: bool = False, follow_links: bool = False,
+                 inward_links_only: bool = False) -> None:
     """Copy (or move) the run dir `src` to `dest`. Symlinks stay symlinks unless `follow_links`,
-    which copies what they point to (dangling links are skipped). A failed copy (e.g. a named
+    which copies what they point to (dangling links are skipped). With `inward_links_only`
+    (imports), links that lead outside the run are dropped with a warning: an archive must not
+    bring links to the rest of the file system into a Guild home. A failed copy (e.g. a named
     pipe in the run) raises RunError and leaves no partial copy; the source is kept."""
     existed = os.path.lexists(dest)
+    ignore = _ignored_links(src, follow_links, inward_links_only)
     try:
-        if move and not follow_links:
+        if move and not follow_links and not inward_links_only:
             os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
             shutil.move(src, dest)
             return
-        shutil.copytree(src, dest, symlinks=not follow_links,
-                        ignore=_dangling_links if follow_links else None)
+        shutil.copytree(src, dest, symlinks=not follow_links, ignore=ignore)
     except OSError as e:
         if not existed and os.path.isdir(src):
             shutil.rmtree(dest, ignore_errors=True)
@@ -203,9 +207,33 @@ def _copy_error(e: OSError) -> str:
     return e.strerror or str(e)
 
 
-def _dangling_links(dirname: str, names: list[str]) -> list[str]:
-    # copytree's own ignore_dangling_symlinks resolves relative links against the cwd.
-    return [n for n in names if not os.path.exists(os.path.join(dirname, n))]
+def _ignored_links(run_dir: str, follow_links: bool, inward_only: bool) -> Callable | None:
+    """A copytree `ignore` for the links of `run_dir` not to copy: dangling ones when following
+    links (copytree's own check resolves relative links against the cwd), and with
+    `inward_only` those that lead outside the run."""
+    if not follow_links and not inward_only:
+        return None
+    real_run = os.path.realpath(run_dir)
+
+    def ignore(dirname: str, names: list[str]) -> list[str]:
+        skipped = []
+        for name in names:
+            path = os.path.join(dirname, name)
+            if not os.path.islink(path):
+                continue
+            if inward_only and not _inside(os.path.realpath(path), real_run):
+                log.warning(f"dropping link {os.path.relpath(path, run_dir)} -> {os.readlink(path)}: "
+                            "it leads outside the run")
+                skipped.append(name)
+            elif follow_links and not os.path.exists(path):
+                skipped.append(name)
+        return skipped
+
+    return ignore
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def export_runs(runs: list[Run], location: str, *, move: bool = False,
@@ -315,8 +343,13 @@ def _unpack_zip(path: str, dest: str) -> None:
             if info.is_dir():
                 os.makedirs(target, exist_ok=True)
             elif stat.S_ISLNK(mode):
+                link = zf.read(info).decode("utf-8")
+                run_root = os.path.join(dest_real, info.filename.split("/", 1)[0])
+                if not _inside(os.path.normpath(os.path.join(os.path.dirname(target), link)), run_root):
+                    log.warning(f"dropping link {info.filename} -> {link}: it leads outside the run")
+                    continue
                 os.makedirs(os.path.dirname(target), exist_ok=True)
-                os.symlink(zf.read(info).decode("utf-8"), target)
+                os.symlink(link, target)
             else:
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 with zf.open(info) as src, open(target, "wb") as out:
@@ -355,11 +388,12 @@ def import_runs(runs: list[Run], *, move: bool = False, copy_resources: bool = F
     warning. Returns the runs imported."""
     runs_dir = home_mod.runs_dir(home)
     os.makedirs(runs_dir, exist_ok=True)
-    return _copy_runs(runs, runs_dir, move, copy_resources, lambda run, dest: f"{run.id} exists, skipping")
+    return _copy_runs(runs, runs_dir, move, copy_resources, lambda run, dest: f"{run.id} exists, skipping",
+                      inward_links_only=True)
 
 
 def _copy_runs(runs: list[Run], parent: str, move: bool, copy_resources: bool,
-               exists_warning: Callable[[Run, str], str]) -> list[Run]:
+               exists_warning: Callable[[Run, str], str], inward_links_only: bool = False) -> list[Run]:
     """Copy or move each run to `<parent>/<id>`, skipping (with a warning) ids already there."""
     done = []
     for run in runs:
@@ -368,7 +402,7 @@ def _copy_runs(runs: list[Run], parent: str, move: bool, copy_resources: bool,
             log.warning(exists_warning(run, dest))
             continue
         log.info(f"{'Moving' if move else 'Copying'} {run.id}")
-        copy_run_dir(run.path, dest, move=move, follow_links=copy_resources)
+        copy_run_dir(run.path, dest, move=move, follow_links=copy_resources, inward_links_only=inward_links_only)
         done.append(run)
     return done
 
@@ -391,7 +425,7 @@ def stop_process(pid: int, timeout: float = 30, force: bool = False) -> list[int
     with `force` SIGKILL what is left. Returns the pids that are still alive."""
     import signal
 
-    children = process_children(pid)
+    children = procs.descendants(pid)
     _signal(pid, signal.SIGTERM)
     children = _wait_gone(children, 5)
     for child in children:
@@ -420,41 +454,4 @@ def _wait_gone(pids: list[int], timeout: float) -> list[int]:
     return alive
 
 
-def process_children(pid: int) -> list[int]:
-    """All descendants of `pid` (psutil when installed, else /proc)."""
-    try:
-        import psutil  # type: ignore[import-not-found]
-    except ImportError:
-        return _proc_children(pid)
-    try:
-        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
-    except psutil.Error:
-        return []
-
-
-def _proc_children(pid: int) -> list[int]:
-    by_parent: dict[int, list[int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2:].split()
-        if len(fields) > 1:
-            by_parent.setdefault(int(fields[1]), []).append(int(entry))
-    found: list[int] = []
-    todo = [pid]
-    while todo:
-        for child in by_parent.get(todo.pop(), []):
-            if child not in found:
-                found.append(child)
-                todo.append(child)
-    return found
 

@@ -7,6 +7,7 @@ import os
 from guild.errors import RunError
 from guild.store.opref import OpRef
 from guild.util import files, yamlutil
+from guild.util.procs import pid_alive, process_token, token_alive
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -123,6 +124,21 @@ class Run:
         else:
             files.remove_if_exists(self.guild_path(name))
 
+    def mark_pending(self, owned: bool = True) -> None:
+        """Set the PENDING marker, naming this process as the one making the run (`owned`), or
+        no process: pending until someone starts it (trials left by a batch)."""
+        self.set_marker("PENDING", content=process_token() if owned else "")
+
+    def _pending_owner(self) -> str | None:
+        """The PENDING marker's process token ("" for none), or None when there is no marker."""
+        try:
+            with open(self.guild_path("PENDING")) as f:
+                return f.read().strip()
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return ""
+
     @property
     def pid(self) -> int | None:
         try:
@@ -143,8 +159,11 @@ class Run:
     def status(self) -> str:
         if self.has_marker("LOCK.remote"):
             return "running"
-        if self.has_marker("PENDING"):
-            return "pending"
+        pending = self._pending_owner()
+        if pending is not None:
+            # Being made by a process that is gone (killed before the run could start): it
+            # never will start.
+            return "terminated" if pending and not token_alive(pending) else "pending"
         if self.has_marker("STAGED"):
             return "staged"
         exit_status = self.get("exit_status")
@@ -233,28 +252,31 @@ def _is_plain_string(text: bytes) -> bool:
     return b": " not in text and b" #" not in text and not text.endswith(b":")
 
 
-def pid_alive(pid: int) -> bool:
-    """True if process `pid` exists and is not a zombie (read from /proc where there is one)."""
+# A new run dir is made under this prefix and renamed into place once it has its opref and
+# attrs, so a process killed while making it leaves a hidden leftover, not a half-made run.
+INCOMPLETE_PREFIX = ".incomplete-"
+
+
+def incomplete_path(run_dir: str) -> str:
+    """Where the run dir `run_dir` is made before it is renamed into place."""
+    return os.path.join(os.path.dirname(run_dir), INCOMPLETE_PREFIX + os.path.basename(run_dir))
+
+
+def incomplete_dirs(parent: str) -> list[str]:
+    """Leftovers of runs never finished being made under `parent`: `.incomplete-*` dirs, and
+    dirs with a `.guild` dir but no opref (made by versions that did not rename into place)."""
+    found = []
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except FileNotFoundError:
-        return False
+        entries = list(os.scandir(parent))
     except OSError:
-        return _kill0(pid)
-    # The state letter follows the parenthesised command name, which may itself hold ')'.
-    state = stat[stat.rfind(b")") + 2:stat.rfind(b")") + 3]
-    return state not in (b"Z", b"X")
-
-
-def _kill0(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        return []
+    for entry in entries:
+        if not entry.is_dir(follow_symlinks=False):
+            continue
+        if entry.name.startswith(INCOMPLETE_PREFIX) or (
+                os.path.isdir(os.path.join(entry.path, ".guild")) and not is_run_dir(entry.path)):
+            found.append(entry.path)
+    return sorted(found)
 
 
 def is_run_dir(path: str) -> bool:

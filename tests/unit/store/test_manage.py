@@ -13,6 +13,7 @@ import pytest
 from guild.errors import GuildError, RunError
 from guild.store import manage
 from guild.store.run import Run
+from guild.util import procs
 
 
 def make_run(parent: str, run_id: str, **attrs) -> Run:
@@ -334,14 +335,14 @@ def _spawn_sleeper() -> subprocess.Popen:
 def test_pid_alive_and_stop_process():
     proc = _spawn_sleeper()
     try:
-        assert manage.pid_alive(proc.pid)
+        assert procs.pid_alive(proc.pid)
         assert manage.stop_process(proc.pid, timeout=10) == []
         # The zombie left until we reap it counts as gone.
-        assert not manage.pid_alive(proc.pid)
+        assert not procs.pid_alive(proc.pid)
     finally:
         proc.kill()
         proc.wait()
-    assert not manage.pid_alive(proc.pid)
+    assert not procs.pid_alive(proc.pid)
 
 
 def test_stop_process_stops_children():
@@ -353,7 +354,7 @@ def test_stop_process_stops_children():
     try:
         child_pid = int(parent.stdout.readline())
         assert parent.stdout.readline().strip() == "1"  # the child ignores SIGTERM from now on
-        assert manage.process_children(parent.pid) == [child_pid]
+        assert procs.descendants(parent.pid) == [child_pid]
         stuck = manage.stop_process(parent.pid, timeout=0.2)
         assert stuck == [child_pid]
         assert manage.stop_process(child_pid, timeout=0.2, force=True) == []

@@ -175,11 +175,14 @@ def _extract(archive: str, kind: str, dest_dir: str) -> list[str]:
                 name = member.name[2:] if member.name.startswith("./") else member.name
                 if not name or name == ".":
                     continue
+                if not os.path.lexists(os.path.join(dest_dir, name)):
+                    member.name = name
+                    try:
+                        tf.extract(member, dest_dir, **_tar_filter(member))
+                    except (getattr(tarfile, "FilterError", _UnsafeMember), _UnsafeMember) as e:
+                        log.warning(f"skipping '{name}' in {os.path.basename(archive)}: {e}")
+                        continue
                 members.append(name)
-                if os.path.lexists(os.path.join(dest_dir, name)):
-                    continue
-                member.name = name
-                tf.extract(member, dest_dir, **_tar_filter())
         return members
     import gzip
     import shutil
@@ -192,10 +195,24 @@ def _extract(archive: str, kind: str, dest_dir: str) -> list[str]:
     return [name]
 
 
-def _tar_filter() -> dict:
+class _UnsafeMember(Exception):
+    pass
+
+
+def _tar_filter(member) -> dict:
+    """Tar's `data` filter: no member lands outside the unpack dir (absolute paths, `..`, links
+    that leave it), no device files or setuid bits. Pythons without filters (before 3.10.12)
+    get the path and link checks here."""
     import tarfile
 
-    return {"filter": "fully_trusted"} if hasattr(tarfile, "fully_trusted_filter") else {}
+    if hasattr(tarfile, "data_filter"):
+        return {"filter": "data"}
+    for path in (member.name, member.linkname if member.issym() or member.islnk() else ""):
+        if path and (os.path.isabs(path) or ".." in path.replace("\\", "/").split("/")):
+            raise _UnsafeMember(f"{path!r} would leave the unpack directory")
+    if member.isdev():
+        raise _UnsafeMember("device files are not unpacked")
+    return {}
 
 
 def _with_parent_dirs(members: list[str]) -> list[str]:
