@@ -78,3 +78,34 @@ class GuildEnv:
 @pytest.fixture
 def genv(tmp_path) -> GuildEnv:
     return GuildEnv(tmp_path)
+
+
+# ---- the reliability suite's figures (tests/reliability/_checks.py writes them)
+
+RELIABILITY_REPORTS = os.path.join(os.path.dirname(__file__), "..", "build", "reliability")
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput") and os.path.isdir(RELIABILITY_REPORTS):
+        for name in os.listdir(RELIABILITY_REPORTS):
+            os.remove(os.path.join(RELIABILITY_REPORTS, name))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter):
+    import json
+
+    if not os.path.isdir(RELIABILITY_REPORTS):
+        return
+    rows = []
+    for name in sorted(os.listdir(RELIABILITY_REPORTS)):
+        with open(os.path.join(RELIABILITY_REPORTS, name)) as f:
+            rows.append(json.load(f))
+    if not rows:
+        return
+    terminalreporter.section("reliability")
+    for r in rows:
+        seed = f" (seed {r['seed']})" if r["seed"] is not None else ""
+        terminalreporter.write_line(f"{r['name']}: {r['cases']} cases, {r['violations']} invariant violations{seed}")
+    terminalreporter.write_line(
+        f"total: {sum(r['cases'] for r in rows)} cases, {sum(r['violations'] for r in rows)} invariant violations")

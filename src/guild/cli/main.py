@@ -79,18 +79,26 @@ def main(argv: list[str] | None = None) -> None:
         code = 128 + e.signum
     except BrokenPipeError:
         code = 0
-    except (OSError, RecursionError) as e:
-        # The last resort for the environment failing a command (a file where a directory should
-        # be, no permission, a full disk) or input nested past Python's limit (`x='&a [*a]'`):
-        # one line as for any error; --debug shows where.
+    except Exception as e:
+        # The last resort: the environment failing a command (a file where a directory should
+        # be, no permission, a full disk), input nested past Python's limit (`x='&a [*a]'`), or
+        # a bug of ours: one line as for any error; --debug shows the traceback.
         from guild.util import log
 
         if log.debug_enabled():
             raise
-        msg = "input is nested too deeply or refers to itself" if isinstance(e, RecursionError) else str(e)
-        code = report(GuildError(msg))
+        code = report(_unexpected(e))
     sys.stdout.flush()
     sys.exit(code or 0)
+
+
+def _unexpected(e: Exception) -> GuildError:
+    if isinstance(e, RecursionError):
+        return GuildError("input is nested too deeply or refers to itself")
+    if isinstance(e, OSError):
+        return GuildError(str(e))
+    return GuildError(f"unexpected error: {type(e).__name__}: {e}",
+                      hint="Run the command again with 'guild --debug' to see where it happened.")
 
 
 def _main(argv: list[str]) -> int | None:

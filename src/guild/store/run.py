@@ -132,8 +132,8 @@ class Run:
     def _pending_owner(self) -> str | None:
         """The PENDING marker's process token ("" for none), or None when there is no marker."""
         try:
-            with open(self.guild_path("PENDING")) as f:
-                return f.read().strip()
+            with open(self.guild_path("PENDING"), "rb") as f:
+                return f.read(100).decode("ascii", "replace").strip()
         except FileNotFoundError:
             return None
         except OSError:
