@@ -47,7 +47,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "GuildError", "Run", "RunAmbiguous", "RunContext", "RunFilter", "RunNotFound", "RunOptions",
-    "best_run", "context", "delete_runs", "filter_runs", "incomplete_runs", "one_run",
+    "best_run", "compare_table", "context", "delete_runs", "filter_runs", "incomplete_runs", "merge", "merge_plan", "MergeError", "opdef", "opref_of", "project_opdefs", "one_run",
     "prepare", "purge_incomplete", "purge_runs", "restart", "restore_runs", "run", "run_attrs",
     "run_files", "run_flags", "run_options", "run_scalars", "runs", "stage", "stop_runs",
 ]
@@ -150,6 +150,31 @@ def op_help(opspec: str | None, ctx: RunContext | None = None) -> str:
     return help_op.format_help_op(opdef.full_name, opdef.description, opdef.flags, help_op_dependencies(opdef))
 
 
+def opdef(opspec: str | None, ctx: RunContext | None = None):
+    """The operation `opspec` names from the context's directory, as a run would use it (flags
+    imported from its script, dependency flags added)."""
+    from guild.engine import plan
+
+    return plan.load_opdef(opspec, _ctx(ctx))
+
+
+def opref_of(opdef):
+    """The reference a run of `opdef` records (`store.opref.OpRef`)."""
+    from guild.engine import plan
+
+    return plan.opref_for(opdef)
+
+
+def project_opdefs(ctx: RunContext | None = None) -> list:
+    """The operations of the guild.yml in the context's directory ([] when there is none)."""
+    from guild.project.guildfile import load_guildfile
+
+    path = os.path.join(_ctx(ctx).cwd, "guild.yml")
+    if not os.path.isfile(path):
+        return []
+    return [op for model in load_guildfile(path).models for op in model.operations.values()]
+
+
 def model_help(opspec: str | None, ctx: RunContext | None = None) -> str:
     """The `--help-model` text of the model of an operation."""
     from guild.project.help import model_help as help_text
@@ -163,6 +188,14 @@ def output_scalar_matches(opspec: str | None, lines: Iterable[str],
     from guild.engine import plan, test_options
 
     return test_options.output_scalar_matches(plan.load_opdef(opspec, _ctx(ctx)), lines)
+
+
+def output_attr_matches(opspec: str | None, lines: Iterable[str],
+                        ctx: RunContext | None = None) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """What the op's output-attrs rules capture from each line of sample output."""
+    from guild.engine import plan, test_options
+
+    return test_options.output_attr_matches(plan.load_opdef(opspec, _ctx(ctx)), lines)
 
 
 def flags_report(opspec: str | None, ctx: RunContext | None = None) -> tuple[str, str]:
@@ -350,6 +383,118 @@ def purge_runs(runs: list[Run], ctx: RunContext | None = None) -> list[Run]:
     for r in runs:
         manage.purge_run(r, home)
     return runs
+
+
+# ---- comparing runs
+
+
+def compare_table(runs: list[Run], opts=None):
+    """The `guild compare` table of `runs` (a `scalars.compare.Table`: headers, raw rows) with
+    `opts` (a `scalars.compare.CompareOptions`; default columns when None). An op's `compare:`
+    columns come from its guild.yml as it is now."""
+    from guild.scalars.compare import CompareOptions, RunData, build_table
+    from guild.store.describe import computed_attr, operation_desc
+
+    op_compare: dict = {}
+    data = []
+    for run in runs:
+        opref = run.opref
+        from_ = opref.pkg_name if opref is not None and opref.pkg_type in ("guildfile", "script") else None
+        key = (opref.pkg_name, opref.model_name, opref.op_name) if opref is not None and opref.pkg_type == "guildfile" else None
+        if key is not None and key not in op_compare:
+            op_compare[key] = _op_compare(*key)
+        data.append(RunData(run, operation_desc(run), from_, op_compare.get(key), computed_attr))
+    return build_table(data, opts or CompareOptions())
+
+
+def _op_compare(path: str, model: str, op: str):
+    """The op's `compare:` list from its current guild file, or None when it cannot be found."""
+    from guild.project.opspec import find_opdef
+
+    if not os.path.isfile(path):
+        return None
+    try:
+        opdef = find_opdef(path, model, op)
+    except GuildError:
+        return None
+    if opdef is None:
+        return None
+    raw = opdef.raw.get("compare") if isinstance(opdef.raw, dict) else None
+    # A plain string keeps its raw form: it is iterated character by character (§6.3 quirk).
+    return raw if isinstance(raw, str) else opdef.compare
+
+
+# ---- merging a run into a project
+
+
+class MergeError(GuildError):
+    """A merge that cannot be done as asked: `kind` says why (see `merge_plan`), `paths` the
+    files concerned."""
+
+    def __init__(self, kind: str, message: str, hint: str | None = None, paths: list[str] | None = None):
+        super().__init__(message, hint=hint)
+        self.kind = kind
+        self.paths = paths or []
+
+
+def merge_plan(run: Run, target_dir: str | None = None, *, sourcecode: bool = True, deps: bool = True,
+               generated: bool = False, replace: bool = False, ctx: RunContext | None = None):
+    """What merging `run` into `target_dir` (default: the current directory, which must be the
+    run's project) copies and skips. Unless `replace`, files the merge would replace must be
+    unchanged since git last staged them, or, outside git, not exist at all. MergeError kinds:
+    `not-project`, `other-project`, `no-project-dir`, `replacement-paths`, `unstaged-paths`."""
+    from guild.store import merge
+    from guild.util import vcs
+
+    ctx = _ctx(ctx)
+    target = ctx.path(target_dir) if target_dir else _merge_target(run, ctx.cwd)
+    plan = merge.plan_merge(run, target, sourcecode=sourcecode, deps=deps, generated=generated)
+    if replace:
+        return plan
+    where = "the current directory" if not target_dir else f"'{target_dir}'"
+    existing = plan.replaced()
+    unstaged = vcs.unstaged_paths(target, existing)
+    if unstaged is None and existing:
+        raise MergeError("replacement-paths", f"files in {where} would be replaced:" + _indented(existing),
+                         "Use --replace to skip this check.", existing)
+    if unstaged:
+        raise MergeError("unstaged-paths", f"files in {where} have unstaged changes:" + _indented(unstaged),
+                         "Stage or stash these changes or use --replace to skip this check.", unstaged)
+    return plan
+
+
+def _indented(paths: list[str]) -> str:
+    return "".join(f"\n  {p}" for p in paths)
+
+
+def _merge_target(run: Run, cwd: str) -> str:
+    """The current directory, when it is the run's project."""
+    from guild.store.describe import project_dir
+
+    opref = run.opref
+    if opref is None or opref.pkg_type not in ("guildfile", "script"):
+        raise MergeError(
+            "not-project", f"run {run.id} does not originate from a project - cannot merge to the current "
+                           "directory by default",
+            "Use --target-dir to skip this check or try 'guild merge --help' for more information.")
+    project = project_dir(run)
+    if not project:
+        raise MergeError("no-project-dir", f"unexpected missing project directory for run {run.id} "
+                                           f"({opref.encode()})", "Skip this check by using --target-dir")
+    if os.path.realpath(project) != os.path.realpath(cwd):
+        raise MergeError(
+            "other-project", f"run {run.id} was created from a different project ({project}) - cannot merge "
+                             "to the current directory by default",
+            "Use '--target-dir .' to override this check or try 'guild merge --help' for more information.")
+    return cwd
+
+
+def merge(plan, on_copy=None) -> list[str]:
+    """Copy a merge plan's files; returns the target paths copied. `on_copy(file)` is called
+    before each copy."""
+    from guild.store import merge as merge_mod
+
+    return merge_mod.copy_files(plan, on_copy)
 
 
 def incomplete_runs(ctx: RunContext | None = None) -> list[str]:

@@ -11,10 +11,17 @@ import zipfile
 import pytest
 from test_runs_support import T0, make_run
 
-from guild.cli.main import COMMANDS, RUNS_SUBCOMMANDS
+from guild.cli.commands import COMMANDS, GROUPS, UNAVAILABLE
 from guild.store.run import Run
 
-COMMAND_PATHS = list(COMMANDS) + [f"runs {name}" for name in RUNS_SUBCOMMANDS]
+
+def _available(table: dict) -> list[str]:
+    return [name for name, (module, _) in table.items() if module != UNAVAILABLE]
+
+
+COMMAND_PATHS = [name for name in _available(COMMANDS) if name not in GROUPS or GROUPS[name][2]] + [
+    f"{group} {name}" for group, (subcommands, _, _) in GROUPS.items() for name in _available(subcommands)]
+UNAVAILABLE_PATHS = [name for name, (module, _) in COMMANDS.items() if module == UNAVAILABLE]
 
 GOOD_GUILD_YML = "op:\n  main: hello\n  flags:\n    x: 1\n"
 HELLO_PY = "x = 1\nprint('hello', x)\n"
@@ -23,7 +30,7 @@ HELLO_PY = "x = 1\nprint('hello', x)\n"
 def _command(path: str):
     """The `util.cmdline.Command` behind a command path."""
     words = path.split()
-    module = RUNS_SUBCOMMANDS[words[1]][0] if len(words) == 2 else COMMANDS[words[0]][0]
+    module = GROUPS[words[0]][0][words[1]][0] if len(words) == 2 else COMMANDS[words[0]][0]
     return importlib.import_module(module).COMMAND
 
 
@@ -79,6 +86,14 @@ def snapshot(root: str) -> dict[str, bytes | str]:
 
 
 # ---- argument parsing, for every command
+
+@pytest.mark.parametrize("path", UNAVAILABLE_PATHS)
+def test_unavailable_commands_say_so_in_one_line(genv, path):
+    r = genv.run(path, "anything")
+    assert_error(r, 1)
+    assert r.err.startswith(f"guild: 'guild {path}': ")
+    assert genv.run(path, "--help").rc == 0
+
 
 @pytest.mark.parametrize("path", COMMAND_PATHS)
 def test_unknown_option(genv, path):
@@ -227,8 +242,9 @@ HOME_ARGS = {
     "import": ["-y", "{tmp}/archive"], "label": ["-y", "-s", "x"], "run": ["-y", "op"],
     "tag": ["-y", "-a", "t"], "runs comment": ["-y", "-a", "c"], "runs export": ["-y", "{tmp}/exported"],
     "runs import": ["-y", "{tmp}/archive"], "runs label": ["-y", "-s", "x"], "runs tag": ["-y", "-a", "t"],
+    "runs archive": ["-y", "x"],
 }
-NO_HOME_COMMANDS = {"operations"}
+NO_HOME_COMMANDS = {"operations", "api help-op", "api ops", "init"}  # project commands
 
 
 @pytest.mark.parametrize("kind", ["missing", "file"])

@@ -40,7 +40,7 @@ COMMAND = Command(
 
 
 def main(args) -> int:
-    from guild.scalars.compare import CompareOptions, build_table
+    from guild import api
 
     _check_args(args)
     runs = runsel.select_runs(args, COMMAND)
@@ -50,19 +50,8 @@ def main(args) -> int:
         runs = [r for r in runs if r.batch_proto is None]
     if args.tool:
         raise GuildError("the hiplot tool is not available in this version of guild")
-    strict = args.strict_cols or None
-    opts = CompareOptions(
-        skip_core=bool(args.skip_core or strict),
-        skip_op_cols=bool(args.skip_op_cols or strict),
-        extra_cols=args.extra_cols,
-        all_scalars=args.all_scalars,
-        user_cols=strict or args.cols or None,
-        min_col=args.min_col,
-        max_col=args.max_col,
-        top=args.top,
-        skip_unchanged=args.skip_unchanged,
-    )
-    table = build_table([_run_data(r) for r in runs], opts)
+    opts = compare_options(args)
+    table = api.compare_table(runs, opts)
     if args.csv is not None:
         return _write_csv(table, args.csv)
     if not args.table and not sys.stdout.isatty():
@@ -74,6 +63,24 @@ def main(args) -> int:
     return 0
 
 
+def compare_options(args):
+    """The table options of compare's arguments (also `guild api compare`'s)."""
+    from guild.scalars.compare import CompareOptions
+
+    strict = args.strict_cols or None
+    return CompareOptions(
+        skip_core=bool(args.skip_core or strict),
+        skip_op_cols=bool(args.skip_op_cols or strict),
+        extra_cols=args.extra_cols,
+        all_scalars=args.all_scalars,
+        user_cols=strict or args.cols or None,
+        min_col=args.min_col,
+        max_col=args.max_col,
+        top=args.top,
+        skip_unchanged=args.skip_unchanged,
+    )
+
+
 def _check_args(args) -> None:
     try_line = f"Try 'guild {COMMAND.path} --help' for more information."
     if args.tool is not None and args.tool != "hiplot":
@@ -83,46 +90,6 @@ def _check_args(args) -> None:
             raise GuildError(f"--{a} and --{b} cannot both be specified", hint=try_line)
     if args.cols and args.strict_cols:
         raise GuildError("--cols cannot be used with --strict-cols")
-
-
-def _run_data(run):
-    from guild.scalars.compare import RunData
-    from guild.store.describe import computed_attr, operation_desc
-
-    opref = run.opref
-    from_ = opref.pkg_name if opref is not None and opref.pkg_type in ("guildfile", "script") else None
-    return RunData(run, operation_desc(run), from_, _op_compare(opref), computed_attr)
-
-
-_op_compare_cache: dict = {}
-
-
-def _op_compare(opref):
-    """The op's `compare:` list from its current guild file, or None when it cannot be found."""
-    if opref is None or opref.pkg_type != "guildfile":
-        return None
-    key = (opref.pkg_name, opref.model_name, opref.op_name)
-    if key not in _op_compare_cache:
-        _op_compare_cache[key] = _load_op_compare(*key)
-    return _op_compare_cache[key]
-
-
-def _load_op_compare(path: str, model: str, op: str):
-    if not os.path.isfile(path):
-        return None
-    try:
-        from guild.project.opspec import find_opdef
-    except ImportError:
-        return None
-    try:
-        opdef = find_opdef(path, model, op)
-    except GuildError:
-        return None
-    if opdef is None:
-        return None
-    raw = opdef.raw.get("compare") if isinstance(opdef.raw, dict) else None
-    # A plain string keeps its raw form: it is iterated character by character (§6.3 quirk).
-    return raw if isinstance(raw, str) else opdef.compare
 
 
 def _write_csv(table, path: str) -> int:

@@ -10,61 +10,16 @@ import sys
 
 from guild.errors import GuildError, Interrupted, report
 
-# command path -> (module, one-line help). Aliases map to the same module.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "archive": ("guild.cli.archive", "Archive runs."),
-    "cat": ("guild.cli.cat", "Show contents of a run file."),
-    "check": ("guild.cli.check", "Check the Guild setup."),
-    "comment": ("guild.cli.comment", "Add or remove run comments."),
-    "compare": ("guild.cli.compare", "Compare run results."),
-    "diff": ("guild.cli.diff", "Diff two runs."),
-    "export": ("guild.cli.export", "Export runs."),
-    "import": ("guild.cli.import_runs", "Import runs."),
-    "label": ("guild.cli.label", "Set run labels."),
-    "ls": ("guild.cli.ls", "List run files."),
-    "mark": ("guild.cli.mark", "Mark a run."),
-    "open": ("guild.cli.open", "Open a run path or output."),
-    "operations": ("guild.cli.operations", "Show model operations."),
-    "run": ("guild.cli.run", "Run an operation."),
-    "runs": ("guild.cli.runs_list", "Show or manage runs."),
-    "select": ("guild.cli.select", "Select a run and show its ID or another attribute."),
-    "stop": ("guild.cli.stop", "Stop one or more runs."),
-    "tag": ("guild.cli.tag", "Add or remove run tags."),
-    "tensorboard": ("guild.cli.tensorboard", "Visualize runs with TensorBoard."),
-    "watch": ("guild.cli.watch", "Watch run output."),
-}
-ALIASES = {"ops": "operations"}
+from guild.cli.commands import ALIASES, COMMANDS, GROUP_DESCRIPTIONS, GROUPS, UNAVAILABLE, command_rows
 
-RUNS_SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "comment": ("guild.cli.comment", "Add or remove run comments."),
-    "delete": ("guild.cli.runs_delete", "Delete one or more runs."),
-    "export": ("guild.cli.export", "Export runs."),
-    "import": ("guild.cli.import_runs", "Import runs."),
-    "info": ("guild.cli.runs_info", "Show run information."),
-    "label": ("guild.cli.label", "Set run labels."),
-    "list": ("guild.cli.runs_list", "List runs."),
-    "mark": ("guild.cli.mark", "Mark a run."),
-    "purge": ("guild.cli.runs_purge", "Permanently delete runs."),
-    "restore": ("guild.cli.runs_restore", "Restore deleted runs."),
-    "stop": ("guild.cli.stop", "Stop one or more runs."),
-    "tag": ("guild.cli.tag", "Add or remove run tags."),
-}
-RUNS_ALIASES = {"rm": "delete", "ls": "list"}
-
-ROOT_HELP = """\
-Usage: guild [OPTIONS] COMMAND [ARGS]...
-
-  Guild AI command line interface.
-
-Options:
-  --version  Show the version and exit.
-  -C PATH    Use PATH as current directory for a command.
-  -H PATH    Use PATH as Guild home (default is from GUILD_HOME).
-  --debug    Log more information during command.
-  --help     Show this message and exit.
-
-Commands:
-"""
+ROOT_DESCRIPTION = "Guild AI command line interface."
+ROOT_OPTIONS = [
+    ("--version", "Show the version and exit."),
+    ("-C PATH", "Use PATH as current directory for a command."),
+    ("-H PATH", "Use PATH as Guild home."),
+    ("--debug", "Log more information during command."),
+    ("--help", "Show this message and exit."),
+]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -135,22 +90,47 @@ def _main(argv: list[str]) -> int | None:
     rest = argv[1:]
     module_name = COMMANDS[name][0]
     typed = argv[0]
-    if name == "runs":
+    if name in GROUPS:
         if rest and not rest[0].startswith("-"):
-            typed = f"runs {rest[0]}"
+            typed = f"{name} {rest[0]}"
         else:
-            typed = None  # `guild runs` is `guild runs list`
-        module_name, rest = _runs_subcommand(rest)
+            typed = None  # e.g. `guild runs` is `guild runs list`
+        if rest[:1] in (["--help"], ["-h"]):
+            return _print_group_help(name)
+        group = _group_subcommand(name, rest)
+        if group is None:
+            return _print_group_help(name)
+        module_name, rest = group
     return _dispatch(module_name, rest, typed)
 
 
-def _runs_subcommand(rest: list[str]) -> tuple[str, list[str]]:
+def _group_subcommand(group: str, rest: list[str]) -> tuple[str, list[str]] | None:
+    """The module and args of a group's subcommand (None: show the group's help)."""
+    subcommands, aliases, default = GROUPS[group]
     if rest and not rest[0].startswith("-"):
-        sub = RUNS_ALIASES.get(rest[0], rest[0])
-        if sub not in RUNS_SUBCOMMANDS:
-            raise GuildError(f"No such command '{rest[0]}'.", hint="Try 'guild runs --help' for more information.", exit_code=2)
-        return RUNS_SUBCOMMANDS[sub][0], rest[1:]
-    return RUNS_SUBCOMMANDS["list"][0], rest
+        sub = aliases.get(rest[0], rest[0])
+        if sub not in subcommands:
+            raise GuildError(f"No such command '{rest[0]}'.",
+                             hint=f"Try 'guild {group} --help' for more information.", exit_code=2)
+        return subcommands[sub][0], rest[1:]
+    if default is None:
+        return None
+    return subcommands[default][0], rest
+
+
+def _print_group_help(group: str) -> int:
+    """A group's help: its description, the options of the subcommand the bare group runs, and
+    its subcommands."""
+    import importlib
+
+    from guild import __version__
+    from guild.util import cmdline
+
+    subcommands, aliases, default = GROUPS[group]
+    options = importlib.import_module(subcommands[default][0]).COMMAND.options if default else []
+    cmd = cmdline.Command(group, COMMANDS[group][1], options=options, description=GROUP_DESCRIPTIONS[group])
+    sys.stdout.write(cmdline.format_help(cmd, command_rows(subcommands, aliases), __version__))
+    return 0
 
 
 def _dispatch(module_name: str, argv: list[str], typed_path: str | None = None) -> int | None:
@@ -159,19 +139,21 @@ def _dispatch(module_name: str, argv: list[str], typed_path: str | None = None) 
 
     from guild.util import cmdline as args_mod
 
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as e:
-        if e.name == module_name:
-            raise GuildError(f"command '{module_name.rsplit('.', 1)[-1]}' is not implemented yet") from None
-        raise
-    cmd = module.COMMAND
+    module = importlib.import_module(module_name)
+    if module_name == UNAVAILABLE:
+        cmd = module.command_for(typed_path or "")
+    else:
+        cmd = module.COMMAND
     if typed_path:
         cmd.path = typed_path  # one command per process: its modules' messages name it as typed
     ns = args_mod.parse(cmd, argv)
     if ns.help:
-        sys.stdout.write(args_mod.format_help(cmd))
+        from guild import __version__
+
+        sys.stdout.write(args_mod.format_help(cmd, version=__version__))
         return 0
+    if module_name == UNAVAILABLE:
+        return module.main(ns, cmd.path)
     return module.main(ns)
 
 
@@ -185,7 +167,11 @@ def _chdir(path: str) -> None:
 
 
 def _print_root_help() -> int:
-    width = max(len(n) for n in COMMANDS)
-    lines = [f"  {name:{width}}  {help_}" for name, (_, help_) in sorted(COMMANDS.items())]
-    sys.stdout.write(ROOT_HELP + "\n".join(lines) + "\n")
+    from guild.util import cmdline
+
+    text = ["Usage: guild [OPTIONS] COMMAND [ARGS]...", "", f"  {ROOT_DESCRIPTION}", "", "Options:"]
+    text += cmdline.definition_list(ROOT_OPTIONS)
+    text += ["", "Commands:"]
+    text += cmdline.definition_list([(t, cmdline.render(h)) for t, h in command_rows(COMMANDS, ALIASES)])
+    sys.stdout.write("\n".join(text) + "\n")
     return 0

@@ -23,8 +23,8 @@ def main(args) -> int:
     if opts.help_op:
         sys.stdout.write(api.op_help(opts.opspec, ctx))
         return 0
-    if opts.test_output_scalars:
-        _test_output_scalars(opts, ctx)
+    if opts.test_output_scalars or opts.test_output_attrs:
+        _test_output(opts, ctx)
         return 0
     if opts.test_flags:
         script_flags, flags = api.flags_report(opts.opspec, ctx)
@@ -90,11 +90,12 @@ def _run_options(args):
     return RunOptions.from_mapping(data)
 
 
-def _test_output_scalars(opts, ctx) -> None:
+def _test_output(opts, ctx) -> None:
+    """`--test-output-scalars SOURCE` / `--test-output-attrs SOURCE` (`-` for stdin)."""
     from guild import api
     from guild.errors import GuildError
 
-    source = opts.test_output_scalars
+    source = opts.test_output_scalars or opts.test_output_attrs
     if source == "-":
         lines = sys.stdin
     else:
@@ -103,6 +104,12 @@ def _test_output_scalars(opts, ctx) -> None:
         except OSError as e:
             raise GuildError(f"cannot read {source}: {e.strerror}") from None
     out = sys.stdout
+    if opts.test_output_attrs:
+        for line, attrs in api.output_attr_matches(opts.opspec, lines, ctx):
+            out.write(line + "\n")
+            out.write("".join(f"  {key}: {text}\n" for key, text in attrs) or "  <no attributes>\n")
+            out.flush()
+        return
     for line, found in api.output_scalar_matches(opts.opspec, lines, ctx):
         out.write(line + "\n")
         for pattern, matches in found:

@@ -13,33 +13,36 @@ from guild.errors import GuildError
 from guild.store.run import Run
 
 COMMON_FILTER_OPTIONS: list[Opt] = [
+    Opt(["-F", "--filter"], "filter_expr", "value", metavar="EXPR",
+        help="Filter runs using a filter expression. See Filter by Expression above for details."),
     Opt(["-Fo", "--operation"], "filter_ops", "multi", metavar="VAL",
-        help="Filter runs with operations matching VAL."),
+        help="Filter runs with operations matching `VAL`."),
     Opt(["-Fl", "--label"], "filter_labels", "multi", metavar="VAL",
         help="Filter runs with labels matching VAL. To show unlabeled runs, use --unlabeled."),
     Opt(["-Fu", "--unlabeled"], "filter_unlabeled", help="Filter runs without labels."),
     Opt(["-Ft", "--tag"], "filter_tags", "multi", metavar="TAG", help="Filter runs with TAG."),
     Opt(["-Fc", "--comment"], "filter_comments", "multi", metavar="VAL",
         help="Filter runs with comments matching VAL."),
-    Opt(["-Fm", "--marked"], "filter_marked", help="Filter only marked runs."),
-    Opt(["-Fn", "--unmarked"], "filter_unmarked", help="Filter only unmarked runs."),
+    Opt(["-Fm", "--marked"], "filter_marked", help="Filter marked runs."),
+    Opt(["-Fn", "--unmarked"], "filter_unmarked", help="Filter unmarked runs."),
     Opt(["-Fs", "--started"], "filter_started", "value", metavar="RANGE",
-        help="Filter only runs started within RANGE. See below for valid time ranges."),
+        help="Filter runs started within RANGE. See above for valid time ranges."),
     Opt(["-Fd", "--digest"], "filter_digest", "value", metavar="VAL",
-        help="Filter only runs with a matching source code digest."),
-    Opt(["-F", "--filter"], "filter_expr", "value", metavar="EXPR",
-        help="Filter runs using a filter expression. See Filter by Expression above for details."),
+        help="Filter runs with a matching source code digest."),
 ]
 
-_STATUS_OPTS = [("r", "running"), ("c", "completed"), ("e", "error"), ("t", "terminated"),
-                ("p", "pending"), ("s", "staged")]
+_STATUS_OPTS = [("r", "running", "Filter runs that are still running."),
+                ("c", "completed", "Filter completed runs."),
+                ("e", "error", "Filter runs that exited with an error."),
+                ("t", "terminated", "Filter runs terminated by the user."),
+                ("p", "pending", "Filter pending runs."),
+                ("s", "staged", "Filter staged runs.")]
 
 STATUS_FILTER_OPTIONS: list[Opt] = [
     opt
-    for ch, name in _STATUS_OPTS
+    for ch, name, help_ in _STATUS_OPTS
     for opt in (
-        Opt([f"-S{ch}", f"--{name}"], "filter_status", "status", const=name,
-            help=f"Filter only {name} runs."),
+        Opt([f"-S{ch}", f"--{name}"], "filter_status", "status", const=name, help=help_),
         Opt([f"--not-{name}"], "filter_not_status", "status", const=name,
             help=f"Filter only runs that are not {name}."),
     )

@@ -63,7 +63,7 @@ def _attr(run, name: str) -> str:
         raise GuildError(f"no such run attribute '{name}'")
     from guild.util import yamlutil
 
-    return yamlutil.dump_attr(run.get(name)).rstrip("\n")
+    return yamlutil.dump_attr(run.get(name), quote_yn=False).rstrip("\n")
 
 
 def _best_run(args):

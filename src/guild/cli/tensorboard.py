@@ -15,11 +15,11 @@ COMMAND = Command(
     options=[
         Opt(["-h", "--host"], "host", "value", metavar="HOST", default="0.0.0.0",
             help="Name of host interface to listen on."),
-        Opt(["-p", "--port"], "port", "value", metavar="PORT", type=int,
+        Opt(["-p", "--port"], "port", "value", metavar="PORT", type=int, min=0, max=65535,
             help="Port to listen on."),
         Opt(["--include-batch"], "include_batch", help="Include batch runs."),
         Opt(["--refresh-interval"], "refresh_interval", "value", metavar="SECONDS", type=int,
-            default=5, min=5, help="Refresh interval (defaults to 5 seconds)."),
+            default=5, min=1, help="Refresh interval (defaults to 5 seconds)."),
         Opt(["--run-name-flags"], "run_name_flags", "value", metavar="FLAGS",
             help="Flags used to name runs."),
         Opt(["-n", "--no-open"], "no_open", help="Don't open TensorBoard in a browser."),

@@ -108,7 +108,8 @@ def write_init_attrs(run: Run, plan: RunPlan, opts: RunOptions, *, new: bool, ra
         run.write_attr("host", facts.host())
         run.write_attr("user", facts.user())
         run.write_attr("platform", facts.platform_info())
-    run.write_attr("plugins", (plan.op_config["op-cmd"].get("cmd-env") or {}).get("GUILD_PLUGINS", "").split(","))
+    plugins = (plan.op_config["op-cmd"].get("cmd-env") or {}).get("GUILD_PLUGINS", "")
+    run.write_attr("plugins", plugins.split(",") if plugins else [])
     if plan.steps is not None:
         run.write_attr("steps", plan.steps)
     if plan.opdef is not None and plan.opdef.run_attrs:

@@ -31,8 +31,18 @@ def cmd_flags(flagdefs: dict[str, dict]) -> dict[str, dict]:
     }
 
 
-def base_env(project_dir: str, is_python: bool, flags_dest: str | None) -> dict[str, str]:
-    env = {"GUILD_PLUGINS": PYTHON_PLUGINS if is_python else OTHER_PLUGINS, "PROJECT_DIR": project_dir}
+def plugins_value(configured: Any, is_python: bool) -> str:
+    """GUILD_PLUGINS: the op's `plugins` (no or [] for none, a name, a list), else the defaults."""
+    if configured is None or configured is True:
+        return PYTHON_PLUGINS if is_python else OTHER_PLUGINS
+    if configured is False:
+        return ""
+    names = configured if isinstance(configured, list) else [configured]
+    return ",".join(sorted(str(n) for n in names))
+
+
+def base_env(project_dir: str, is_python: bool, flags_dest: str | None, plugins: Any = None) -> dict[str, str]:
+    env = {"GUILD_PLUGINS": plugins_value(plugins, is_python), "PROJECT_DIR": project_dir}
     if flags_dest and is_python:
         env["FLAGS_DEST"] = flags_dest
     env["PYTHONPATH"] = f".:{guild_pkg_parent()}"

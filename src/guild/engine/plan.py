@@ -236,7 +236,8 @@ def new_plan(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[st
         flags_extra = deps_model.flags_extra(resources)
 
     flags_dest = opdef.flags_dest if opdef.is_python else None
-    env = opconfig.base_env(opdef.project_dir, opdef.is_python and not opdef.is_pipeline, flags_dest)
+    env = opconfig.base_env(opdef.project_dir, opdef.is_python and not opdef.is_pipeline, flags_dest,
+                            opdef.plugins)
     if not opdef.is_python or opdef.is_pipeline:
         env.pop("FLAGS_DEST", None)
     env.update(_opdef_env(opdef, flags))

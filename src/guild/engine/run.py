@@ -148,8 +148,20 @@ class NewRun(Prepared):
 
                 log.info(f"Run directory is '{run_dir}' (results will not be visible to Guild)")
         else:
-            run_dir = os.path.join(ctx.runs_dir, lifecycle.new_run_id())
+            run_dir = os.path.join(ctx.runs_dir, new_run_id(opts, ctx))
         return lifecycle.create_run(run_dir, self.plan, opts, ctx, self.populate)
+
+
+def new_run_id(opts: RunOptions, ctx: RunContext) -> str:
+    """`--run-id` (checked: a name for a new run dir), else a new unique id."""
+    run_id = opts.run_id
+    if not run_id:
+        return lifecycle.new_run_id()
+    if "/" in run_id or run_id in (".", "..") or run_id.startswith(".") or "\0" in run_id:
+        raise GuildError(f"invalid run ID '{run_id}': it must be a plain name")
+    if os.path.lexists(os.path.join(ctx.runs_dir, run_id)):
+        raise GuildError(f"a run with ID '{run_id}' already exists")
+    return run_id
 
 
 def prepare_new(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[str, Any],

@@ -61,8 +61,15 @@ class StartJob:
 
 def job_for(run: Run, plan: RunPlan, opts: RunOptions, ctx: RunContext) -> StartJob:
     """The job that starts `run` (created from `plan`) with the start options in `opts`."""
+    environ = ctx.environ
+    if opts.break_ or opts.break_on_error:  # pdb settings the op launcher reads
+        environ = dict(environ)
+        if opts.break_:
+            environ["PDB_BREAKS"] = " ".join(opts.break_)
+        if opts.break_on_error:
+            environ["BREAK_ON_ERROR"] = "1"
     job = StartJob(
-        run.path, ctx.cwd, ctx.home, ctx.environ, quiet=opts.quiet, stop_after=opts.stop_after,
+        run.path, ctx.cwd, ctx.home, environ, quiet=opts.quiet, stop_after=opts.stop_after,
         gpus=opts.gpus, no_gpus=opts.no_gpus, env_secrets=plan.env_secrets,
         pip_freeze=_wants_pip_freeze(plan, ctx), keep_run=opts.keep_run,
     )

@@ -26,6 +26,19 @@ def output_scalar_matches(opdef, lines: Iterable[str]) -> Iterator[tuple[str, li
         yield line, found_by_pattern
 
 
+def output_attr_matches(opdef, lines: Iterable[str]) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """For each line of sample output: the line and the attributes (key, text) the op's
+    output-attrs rules capture from it."""
+    from guild.scalars.patterns import OutputAttrs, OutputScalars
+
+    scalars = OutputScalars(opdef.output_scalars, set(opdef.flags))
+    attrs = OutputAttrs(opdef.output_attrs, set(opdef.flags))
+    for line in lines:
+        line = line.rstrip()
+        keys = {k for k, _, _ in scalars.feed_line(line)}
+        yield line, attrs.feed_line(line, keys)
+
+
 def _value_text(key: str, val: float) -> str:
     return str(int(val)) if key == "step" else repr(val)
 

@@ -90,12 +90,15 @@ def _locate_module(opdef: OpDef) -> tuple[str, str, str, list[str]] | None:
 
 
 def _search_dirs(opdef: OpDef) -> list[str]:
+    """Where the op's main module is looked for: the project (and its python-path and sourcecode
+    root), then the dir holding the `guild` package, for Guild's own modules (`guild.pass`)."""
     dirs = [opdef.project_dir]
     dirs.extend(os.path.join(opdef.project_dir, p) for p in opdef.python_path)
     for sourcecode in (opdef.sourcecode, opdef.model_sourcecode):
         if isinstance(sourcecode, dict) and sourcecode.get("root"):
             dirs.append(os.path.join(opdef.project_dir, str(sourcecode["root"])))
             break
+    dirs.append(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     return dirs
 
 
@@ -416,8 +419,8 @@ def _click_flagdef(opt: dict) -> tuple[str, dict]:
     flagdef: dict[str, Any] = {}
     if opt.get("help"):
         flagdef["description"] = opt["help"]
-    if opt.get("is_flag"):
-        flagdef.update({"default": bool(opt.get("default")), "arg-switch": True, "choices": [True, False]})
+    if opt.get("is_flag"):  # a boolean flag: `--NAME` when true
+        flagdef.update({"default": bool(opt.get("default")), "type": "boolean", "arg-switch": True})
     else:
         _set_value_attrs(flagdef, opt, bool(opt.get("multiple")))
     if opt.get("required"):

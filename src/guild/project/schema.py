@@ -112,7 +112,8 @@ OP_KEYS: dict[str, Callable[[Any], str | None]] = {
     "default-max-trials": _int, "optimizers": _any, "optimizer": _any, "objective": _objective,
     "plugins": _plugins, "stoppable": _bool, "handle-keyboard-interrupt": _bool,
     "default-flag-arg-skip": _bool, "notebook": _any, "publish": _any, "flag-encoder": _any,
-    "can-stage-trials": _bool, "set-trace": _any, "output-attrs-skip": _any,
+    "can-stage-trials": _bool, "set-trace": _any, "output-attrs-skip": _any, "nb-cells": _any,
+    "nb-replace": _any, "html-report": _any,
 }
 
 # Flag attributes (§3.1). Other keys are kept as extra flag data, as Guild keeps them.

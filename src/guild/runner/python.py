@@ -117,11 +117,13 @@ def run_module(path: str, package: str | None, flag_globals: dict[str, object]) 
         _exit_by_sigint()
     except BaseException as e:
         tb = _trimmed_traceback(e)
+        _show_error(e, tb)
         if os.environ.get("BREAK_ON_ERROR") == "1" and tb is not None:
             import pdb
 
+            sys.stderr.write("Entering post mortem debug session\n")
+            sys.stderr.flush()
             pdb.post_mortem(tb)
-        _show_error(e, tb)
         sys.exit(1)
 
 
@@ -161,13 +163,91 @@ def _compile(source: bytes, path: str, flag_globals: dict[str, object]):
 
 
 def _run_with_breaks(code, namespace: dict[str, object], path: str, breaks: list[str]) -> None:
-    """Run under pdb with breakpoints at `[FILE:]LINE` or function locations (`--break`).
-    A bare line number refers to the main module."""
+    """Run under pdb with breakpoints (`--break`): `LINE` in the main module, `MODULE:LINE`, or
+    `MODULE.FUNCTION` (stops at the function's first line when it is called). A line that is not
+    breakable moves to the next breakable one."""
     import pdb
 
     debugger = pdb.Pdb()
     for loc in breaks:
-        debugger.do_break(f"{path}:{loc}" if loc.isdigit() else loc)
+        where = _break_location(loc, path)
+        if where is None:
+            debugger.do_break(loc)
+            continue
+        filename, lineno, funcname = where
+        err = debugger.set_break(filename, lineno, funcname=funcname)
+        if err:
+            print(f"*** {err}", file=sys.stdout)
+        else:
+            bp = debugger.get_breaks(filename, lineno)[-1]
+            print(f"Breakpoint {bp.number} at {filename}:{lineno}", file=sys.stdout)
     # Start running at once instead of stopping on the first line.
     debugger.rcLines.append("continue")
     debugger.runctx(code, namespace, namespace)
+    if getattr(debugger, "_user_requested_quit", False):
+        _exit_by_sigint()  # quitting the debugger stops the run: it ends terminated
+
+
+def _break_location(loc: str, main_path: str) -> tuple[str, int, str | None] | None:
+    """(file, line, function name or None) of a `--break` location; None to leave it to pdb."""
+    if loc.isdigit():
+        return main_path, _breakable_line(main_path, int(loc)), None
+    module, sep, line = loc.rpartition(":")
+    if sep and line.isdigit():
+        path = _module_path(module, main_path)
+        return (path, _breakable_line(path, int(line)), None) if path else None
+    module, _, func = loc.rpartition(".")
+    path = _module_path(module, main_path) if module else None
+    lineno = _def_line(path, func) if path else None
+    return (path, lineno, func) if lineno else None
+
+
+def _module_path(module: str, main_path: str) -> str | None:
+    if module.endswith(".py") and os.path.isfile(module):
+        return os.path.abspath(module)
+    if module == os.path.splitext(os.path.basename(main_path))[0]:
+        return main_path
+    found = find_module(module)
+    return found[0] if found else None
+
+
+def _breakable_line(path: str, line: int) -> int:
+    """The first line at or after `line` with a statement that does something: not a bare
+    constant, name or literal of those (docstrings, `123`, `x`, `{"a": 1}`), nor a comment."""
+    import ast
+
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return line
+    lines = sorted({node.lineno for node in ast.walk(tree)
+                    if isinstance(node, ast.stmt) and not (isinstance(node, ast.Expr) and _inert(node.value))})
+    later = [n for n in lines if n >= line]
+    return later[0] if later else line
+
+
+def _inert(expr) -> bool:
+    import ast
+
+    if isinstance(expr, (ast.Constant, ast.Name)):
+        return True
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        return all(_inert(e) for e in expr.elts)
+    if isinstance(expr, ast.Dict):
+        return all(k is not None and _inert(k) for k in expr.keys) and all(_inert(v) for v in expr.values)
+    return False
+
+
+def _def_line(path: str, func: str) -> int | None:
+    import ast
+
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == func:
+            return node.lineno
+    return None

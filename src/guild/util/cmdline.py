@@ -22,7 +22,7 @@ class Opt:
 
     def __init__(self, names: list[str], dest: str, kind: str = "flag", help: str = "",
                  metavar: str = "VALUE", type: Callable[[str], Any] | None = None, default: Any = None,
-                 min: int | None = None, hidden: bool = False, const: Any = None):
+                 min: int | None = None, hidden: bool = False, const: Any = None, max: int | None = None):
         self.names = names
         self.dest = dest
         self.kind = kind
@@ -31,6 +31,7 @@ class Opt:
         self.type = type
         self.default = default
         self.min = min
+        self.max = max
         self.hidden = hidden
         self.const = const  # the value a "status" option appends
 
@@ -51,15 +52,18 @@ class Arg:
 
 
 class Command:
-    """A command: its path as typed after `guild` (e.g. "runs list"), help, options, arguments."""
+    """A command: its path as typed after `guild` (e.g. "runs list"), help (one line), options,
+    arguments, a description (paragraphs with Guild's markup, re-wrapped) and an epilog
+    (preformatted text)."""
 
     def __init__(self, path: str, help: str, options: list[Opt] | None = None,
-                 args: list[Arg] | None = None, epilog: str = ""):
+                 args: list[Arg] | None = None, epilog: str = "", description: str = ""):
         self.path = path
         self.help = help
         self.options = options if options is not None else []
         self.args = args if args is not None else []
         self.epilog = epilog
+        self.description = description
 
     def __repr__(self) -> str:
         return f"Command({self.path!r})"
@@ -122,7 +126,7 @@ def parse(cmd: Command, argv: list[str]) -> Namespace:
         if tok == "--":
             only_args = True
             continue
-        if tok == "--help":
+        if tok == "--help" or (tok == "-h" and "-h" not in by_name):
             ns["help"] = True
             continue
         name, eq, inline = tok.partition("=") if tok.startswith("--") else (tok, "", "")
@@ -133,6 +137,11 @@ def parse(cmd: Command, argv: list[str]) -> Namespace:
                     raise GuildError(f"unrecognized status char '{ch}' in option '-S'", hint=try_line(cmd))
                 ns[status_opt.dest].append(STATUS_CHARS[ch])
             continue
+        if opt is None and not tok.startswith("--"):
+            expanded = _short_cluster(tok, by_name)
+            if expanded is not None:  # `-n1` (a value attached) or `-py` (flags together)
+                argv[i:i] = expanded
+                continue
         if opt is None:
             raise usage_error(cmd, f"unrecognized option '{name}'{_suggest(name, by_name)}")
         if opt.kind in ("flag", "count"):
@@ -164,6 +173,24 @@ def parse(cmd: Command, argv: list[str]) -> Namespace:
     return ns
 
 
+def _short_cluster(tok: str, by_name: dict[str, Opt]) -> list[str] | None:
+    """`tok` as separate tokens, as click reads short options: `-n1` is `-n 1` (an option that
+    takes a value, with the value attached) and `-py` is `-p -y` (flags together). None when
+    `tok` is neither."""
+    prefixes = [n for n in by_name if not n.startswith("--") and tok.startswith(n) and len(tok) > len(n)]
+    if not prefixes:
+        return None
+    name = max(prefixes, key=len)
+    opt = by_name[name]
+    rest = tok[len(name):]
+    if opt.kind in ("value", "multi"):
+        return [name, rest]
+    flags = [f"-{ch}" for ch in rest]
+    if all(by_name.get(f) is not None and by_name[f].kind in ("flag", "count", "status") for f in flags):
+        return [name, *flags]
+    return None
+
+
 def _is_number(tok: str) -> bool:
     try:
         float(tok)
@@ -188,8 +215,10 @@ def _convert(cmd: Command, opt: Opt, name: str, value: str) -> Any:
     except (TypeError, ValueError):
         kind = "integer" if opt.type is int else ("float" if opt.type is float else "value")
         raise usage_error(cmd, f"Invalid value for {_opt_label(opt)}: '{value}' is not a valid {kind}.") from None
-    if opt.min is not None and converted < opt.min:
-        raise usage_error(cmd, f"Invalid value for {_opt_label(opt)}: {converted} is not in the range x>={opt.min}.")
+    out_of_range = ((opt.min is not None and converted < opt.min)
+                    or (opt.max is not None and converted > opt.max))
+    if out_of_range:
+        raise usage_error(cmd, f"Invalid value for {_opt_label(opt)}: {converted} is not in the range {_range_text(opt)}.")
     return converted
 
 
@@ -213,31 +242,128 @@ def _assign_positionals(cmd: Command, ns: Namespace, positionals: list[str]) -> 
         raise usage_error(cmd, f"unexpected extra argument '{rest[0]}'")
 
 
-def format_help(cmd: Command) -> str:
-    """The `--help` text of a command."""
-    usage_args = " ".join(
-        (a.metavar or a.name.upper()) + ("..." if a.nargs == "*" else "")
-        if a.nargs == "1" else f"[{a.metavar or a.name.upper()}]" + ("..." if a.nargs == "*" else "")
-        for a in cmd.args
-    )
-    lines = [f"Usage: guild {cmd.path} [OPTIONS] {usage_args}".rstrip(), "", f"  {cmd.help}", ""]
+HELP_WIDTH = 78  # click's: an 80-column terminal less its margin
+COL_MAX = 30
+
+
+def format_help(cmd: Command, subcommands: list[tuple[str, str]] | None = None, version: str = "") -> str:
+    """The `--help` text of a command, laid out as click lays it out (Guild's help). With
+    GUILD_HELP_JSON=1 in the environment, the same content as JSON (raw markup kept)."""
+    import os
+
+    rows = _option_rows(cmd)
+    if os.environ.get("GUILD_HELP_JSON") == "1":
+        return _help_json(cmd, rows, subcommands, version)
+    lines = [f"Usage: guild {cmd.path} {usage_args(cmd, bool(subcommands))}".rstrip(), ""]
+    for para in _paragraphs(cmd.help + ("\n\n" + cmd.description if cmd.description else "")):
+        lines += _wrap(para, HELP_WIDTH - 2, "  ")
+        lines.append("")
     if cmd.epilog:
         lines += [cmd.epilog.rstrip(), ""]
     lines.append("Options:")
+    lines += definition_list([(t, render(h)) for t, h in rows])
+    if subcommands:
+        lines += ["", "Commands:"]
+        lines += definition_list([(t, render(h)) for t, h in subcommands])
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def usage_args(cmd: Command, group: bool = False) -> str:
+    if group:
+        return "[OPTIONS] COMMAND [ARGS]..."
+    words = ["[OPTIONS]"]
+    for a in cmd.args:
+        name = a.metavar or a.name.upper()
+        if a.nargs == "1":
+            words.append(name)
+        elif a.nargs == "*":
+            words.append(f"[{name}...]")
+        else:
+            words.append(f"[{name}]")
+    return " ".join(words)
+
+
+def render(text: str) -> str:
+    """Guild's help markup for a terminal: ``code`` as 'code', `NAME` as NAME."""
+    import re
+
+    text = re.sub(r"``(.+?)``", lambda m: "'" + m.group(1).replace("\n", " ") + "'", text, flags=re.S)
+    return text.replace("`", "")
+
+
+def _option_rows(cmd: Command) -> list[tuple[str, str]]:
+    """(term, raw help) per visible option; a status filter and its `--not-` form share a row."""
+    import os
+
+    by_name = {n: o for o in cmd.options for n in o.names}
     rows = []
     for opt in cmd.options:
-        if opt.hidden:
+        if opt.hidden or (opt.kind == "status" and opt.names[0].startswith("--not-")):
             continue
-        label = ", ".join(opt.names)
+        term = ", ".join(opt.names)
         if opt.kind in ("value", "multi"):
-            label += f" {opt.metavar}"
-        rows.append((label, opt.help))
+            term += f" {opt.metavar}"
+        negative = by_name.get(f"--not-{opt.const}") if opt.kind == "status" else None
+        if negative is not None:
+            term += f" / {negative.names[0]}"
+        text = opt.help
+        if os.environ.get("SKIP_PATCH_CLICK") == "1" and (opt.min is not None or opt.max is not None):
+            text += "  [" + _range_text(opt) + "]"  # what click adds unless Guild's patch strips it
+        rows.append((term, text))
     rows.append(("--help", "Show this message and exit."))
-    width = min(max(len(r[0]) for r in rows), 30)
-    for label, text in rows:
-        if len(label) > width:
-            lines.append(f"  {label}")
-            lines.append(f"  {'':{width}}  {text}")
+    return rows
+
+
+def _range_text(opt: Opt) -> str:
+    if opt.min is not None and opt.max is not None:
+        return f"{opt.min}<=x<={opt.max}"
+    return f"x>={opt.min}" if opt.min is not None else f"x<={opt.max}"
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in text.strip().split("\n\n") if p.strip()]
+
+
+def _wrap(text: str, width: int, indent: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(render(" ".join(text.split())), width, initial_indent=indent,
+                         subsequent_indent=indent) or [indent]
+
+
+def definition_list(rows: list[tuple[str, str]]) -> list[str]:
+    """click's two-column list: terms padded to the widest (at most COL_MAX), help wrapped, and
+    a blank line after an entry whose help takes several lines."""
+    import textwrap
+
+    first_col = min(max(len(t) for t, _ in rows), COL_MAX) + 2
+    text_width = max(HELP_WIDTH - first_col - 2, 10)
+    out = []
+    for term, text in rows:
+        help_lines = textwrap.wrap(" ".join(text.split()), text_width) if text else []
+        if not help_lines:
+            out.append(f"  {term}")
+            continue
+        if len(term) <= first_col - 2:
+            out.append(f"  {term:{first_col}}{help_lines[0]}")
         else:
-            lines.append(f"  {label:{width}}  {text}")
-    return "\n".join(lines) + "\n"
+            out.append(f"  {term}")
+            out.append(f"  {'':{first_col}}{help_lines[0]}")
+        out += [f"  {'':{first_col}}{line}" for line in help_lines[1:]]
+        if len(help_lines) > 1:
+            out.append("")
+    return out
+
+
+def _help_json(cmd: Command, rows, subcommands, version: str) -> str:
+    import json
+
+    data = {
+        "help": cmd.help + ("\n\n" + cmd.description if cmd.description else ""),
+        "options": [{"help": h, "term": t} for t, h in rows],
+        "usage": {"args": usage_args(cmd, bool(subcommands)), "prog": f"guild {cmd.path}"},
+        "version": version,
+    }
+    if subcommands:
+        data["commands"] = [{"help": h, "term": t} for t, h in subcommands]
+    return json.dumps(data, sort_keys=True) + "\n"

@@ -72,13 +72,14 @@ def load(text: str | bytes) -> Any:
     return yaml.load(text, Loader=_classes()[0])
 
 
-def dump(value: Any, flow: bool = False, width: int | None = None) -> str:
+def dump(value: Any, flow: bool = False, width: int | None = None, quote_yn: bool = True) -> str:
     """Serialize like PyYAML's safe_dump: block style, sorted keys, indent 2.
 
-    Single-char strings y/Y/n/N are quoted so YAML 1.1 readers keep them as strings."""
+    Single-char strings y/Y/n/N are quoted (unless not `quote_yn`) so YAML 1.1 readers keep
+    them as strings."""
     import yaml
 
-    dumper = _classes()[1]
+    dumper = _classes()[1] if quote_yn else _plain_dumper()
     kw: dict[str, Any] = {"default_flow_style": flow, "Dumper": dumper, "allow_unicode": False}
     if width is not None:
         kw["width"] = width
@@ -86,15 +87,30 @@ def dump(value: Any, flow: bool = False, width: int | None = None) -> str:
     return text
 
 
-def dump_attr(value: Any) -> str:
+def _plain_dumper():
+    """The dumper without the y/n rule (what Guild prints values with, as opposed to writing
+    attr files)."""
+    dumper = _classes()[1]
+
+    class PlainDumper(dumper):  # type: ignore[misc, valid-type]
+        pass
+
+    import yaml
+
+    PlainDumper.add_representer(str, yaml.representer.SafeRepresenter.represent_str)
+    return PlainDumper
+
+
+def dump_attr(value: Any, quote_yn: bool = True) -> str:
     """The text of a run attr file: block YAML, stripped, no `...` end marker, one newline.
+    Without `quote_yn`, single-char y/n strings stay plain, as Guild shows values (`select -a`).
 
     Common values are written by a small emitter that produces what PyYAML's block dumper
     would; anything it is not sure about goes through PyYAML."""
-    lines = _fast_block(value)
+    lines = _fast_block(value, quote_yn)
     if lines is not None:
         return "\n".join(lines) + "\n"
-    text = dump(value).strip()
+    text = dump(value, quote_yn=quote_yn).strip()
     if text.endswith("\n..."):
         text = text[: -len("\n...")].rstrip()
     elif text == "...":
@@ -144,18 +160,18 @@ class _Fallback(Exception):
     pass
 
 
-def _fast_block(value: Any) -> list[str] | None:
+def _fast_block(value: Any, quote_yn: bool = True) -> list[str] | None:
     try:
         if isinstance(value, dict):
-            return _block_dict(value, 0) if value else ["{}"]
+            return _block_dict(value, 0, quote_yn) if value else ["{}"]
         if isinstance(value, list):
-            return _block_list(value, 0) if value else ["[]"]
-        return [_scalar(value)]
+            return _block_list(value, 0, quote_yn) if value else ["[]"]
+        return [_scalar(value, 0, quote_yn)]
     except _Fallback:
         return None
 
 
-def _block_dict(d: dict, indent: int) -> list[str]:
+def _block_dict(d: dict, indent: int, quote_yn: bool) -> list[str]:
     pad = " " * indent
     lines = []
     try:
@@ -163,45 +179,45 @@ def _block_dict(d: dict, indent: int) -> list[str]:
     except TypeError:
         raise _Fallback() from None
     for key in keys:
-        k = _scalar(key, indent)
+        k = _scalar(key, indent, quote_yn)
         val = d[key]
         if isinstance(val, dict) and val:
             lines.append(f"{pad}{k}:")
-            lines.extend(_block_dict(val, indent + 2))
+            lines.extend(_block_dict(val, indent + 2, quote_yn))
         elif isinstance(val, list) and val:
             lines.append(f"{pad}{k}:")
-            lines.extend(_block_list(val, indent))
+            lines.extend(_block_list(val, indent, quote_yn))
         else:
-            lines.append(f"{pad}{k}: {_flow_empty_or_scalar(val, indent + len(k) + 2)}")
+            lines.append(f"{pad}{k}: {_flow_empty_or_scalar(val, indent + len(k) + 2, quote_yn)}")
     return lines
 
 
-def _block_list(items: list, indent: int) -> list[str]:
+def _block_list(items: list, indent: int, quote_yn: bool) -> list[str]:
     pad = " " * indent
     lines = []
     for val in items:
         if isinstance(val, dict) and val:
-            sub = _block_dict(val, indent + 2)
+            sub = _block_dict(val, indent + 2, quote_yn)
             lines.append(f"{pad}- {sub[0].lstrip()}")
             lines.extend(sub[1:])
         elif isinstance(val, list) and val:
-            sub = _block_list(val, indent + 2)
+            sub = _block_list(val, indent + 2, quote_yn)
             lines.append(f"{pad}- {sub[0].lstrip()}")
             lines.extend(sub[1:])
         else:
-            lines.append(f"{pad}- {_flow_empty_or_scalar(val, indent + 2)}")
+            lines.append(f"{pad}- {_flow_empty_or_scalar(val, indent + 2, quote_yn)}")
     return lines
 
 
-def _flow_empty_or_scalar(val: Any, col: int) -> str:
+def _flow_empty_or_scalar(val: Any, col: int, quote_yn: bool) -> str:
     if isinstance(val, dict):
         return "{}"
     if isinstance(val, list):
         return "[]"
-    return _scalar(val, col)
+    return _scalar(val, col, quote_yn)
 
 
-def _scalar(val: Any, col: int = 0) -> str:
+def _scalar(val: Any, col: int = 0, quote_yn: bool = True) -> str:
     if val is None:
         return "null"
     if val is True:
@@ -213,7 +229,7 @@ def _scalar(val: Any, col: int = 0) -> str:
     if type(val) is float:
         return float_text(val)
     if type(val) is str:
-        return _str_scalar(val, col)
+        return _str_scalar(val, col, quote_yn)
     raise _Fallback()
 
 
@@ -229,12 +245,12 @@ def float_text(val: float) -> str:
     return text
 
 
-def _str_scalar(s: str, col: int) -> str:
+def _str_scalar(s: str, col: int, quote_yn: bool = True) -> str:
     if not s:
         return "''"
     if (col + len(s) > _MAX_PLAIN and " " in s) or not s.isascii() or not s.isprintable():
         raise _Fallback()
-    if s in ("y", "Y", "n", "N"):
+    if quote_yn and s in ("y", "Y", "n", "N"):
         return f"'{s}'"
     if _plain_ok(s):
         return s

@@ -252,7 +252,7 @@ def test_click_flags(tmp_path):
     op = imported(tmp_path, "train: {flags-import: all}\n", script)
     assert op.flags_dest == "args:click"
     assert op.flags == {"n": {"description": "Count", "default": 3, "type": "int"},
-                        "v": {"default": False, "arg-switch": True, "choices": [True, False]}}
+                        "v": {"default": False, "type": "boolean", "arg-switch": True}}
 
 
 def test_script_op_imports_all_flags(tmp_path):
