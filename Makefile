@@ -18,6 +18,7 @@ venv: $(BIN)/python
 test: venv
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 tests
+	tools/compat.sh
 
 demo: $(BIN)/python
 	$(BIN)/python -m pip install -q -e .

@@ -47,7 +47,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "GuildError", "Run", "RunAmbiguous", "RunContext", "RunFilter", "RunNotFound", "RunOptions",
-    "best_run", "compare_table", "context", "delete_runs", "filter_runs", "incomplete_runs", "merge", "merge_plan", "MergeError", "opdef", "opref_of", "project_opdefs", "one_run",
+    "best_run", "compare_table", "context", "delete_runs", "download", "filter_runs", "incomplete_runs", "merge", "merge_plan", "MergeError", "opdef", "opref_of", "project_guide", "project_models", "project_opdefs", "one_run",
     "prepare", "purge_incomplete", "purge_runs", "restart", "restore_runs", "run", "run_attrs",
     "run_files", "run_flags", "run_options", "run_scalars", "runs", "stage", "stop_runs",
 ]
@@ -173,6 +173,49 @@ def project_opdefs(ctx: RunContext | None = None) -> list:
     if not os.path.isfile(path):
         return []
     return [op for model in load_guildfile(path).models for op in model.operations.values()]
+
+
+def project_guide(path: str | None = None, *, all_ops: bool = False, markdown: bool = False,
+                  title: str | None = None, heading_level: int = 1,
+                  ctx: RunContext | None = None) -> str:
+    """The `guild help` text of the guild.yml at `path` (a file or its directory; default: the
+    context's directory)."""
+    from guild.project.guide import project_guide as guide
+    from guild.project.guildfile import load_guildfile
+
+    cwd = _ctx(ctx).cwd
+    target = os.path.join(cwd, path) if path else cwd
+    gf_path = os.path.join(target, "guild.yml") if os.path.isdir(target) else target
+    if not os.path.isfile(gf_path):
+        if path:
+            raise GuildError(f"cannot find a guild.yml at '{path}' (Guild packages are not supported)")
+        raise GuildError("there is no guild.yml in this directory - try 'guild help PATH'")
+    where = "the current directory" if not path else os.path.relpath(os.path.dirname(gf_path), cwd)
+    return guide(load_guildfile(gf_path), where, all_ops=all_ops, markdown=markdown, title=title,
+                 heading_level=heading_level)
+
+
+def project_models(ctx: RunContext | None = None) -> list:
+    """The named models of the guild.yml in the context's directory ([] when there is none)."""
+    from guild.project.guildfile import load_guildfile
+
+    path = os.path.join(_ctx(ctx).cwd, "guild.yml")
+    if not os.path.isfile(path):
+        return []
+    return [model for model in load_guildfile(path).models if model.name]
+
+
+def download(url: str, sha256: str | None = None, ctx: RunContext | None = None) -> tuple[str, str]:
+    """(sha256, local path) of `url`, downloaded into the Guild home's resource cache (once)."""
+    from guild.engine.deps import url_cache
+    from guild.engine.deps.files import ResolveError, file_sha256
+    from guild.engine.deps.sources import resources_cache
+
+    try:
+        path = url_cache.download(url, url, sha256, resources_cache(_ctx(ctx).home))
+    except ResolveError as e:
+        raise GuildError(f"cannot download {url}: {e}") from None
+    return sha256 or file_sha256(path), path
 
 
 def model_help(opspec: str | None, ctx: RunContext | None = None) -> str:

@@ -242,9 +242,9 @@ HOME_ARGS = {
     "import": ["-y", "{tmp}/archive"], "label": ["-y", "-s", "x"], "run": ["-y", "op"],
     "tag": ["-y", "-a", "t"], "runs comment": ["-y", "-a", "c"], "runs export": ["-y", "{tmp}/exported"],
     "runs import": ["-y", "{tmp}/archive"], "runs label": ["-y", "-s", "x"], "runs tag": ["-y", "-a", "t"],
-    "runs archive": ["-y", "x"],
+    "runs archive": ["-y", "x"], "download": ["file:///dev/null"],
 }
-NO_HOME_COMMANDS = {"operations", "api help-op", "api ops", "init"}  # project commands
+NO_HOME_COMMANDS = {"operations", "api help-op", "api ops", "init", "help", "models", "shell"}  # project commands
 
 
 @pytest.mark.parametrize("kind", ["missing", "file"])

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
 def main() -> None:
     log.set_runner_format(True)
     try:
-        ctx = _process_context()
+        ctx = process_context()
         code = run_batch(Run.for_dir(os.environ["RUN_DIR"]), ctx)
     except GuildError as e:
         code = report(e)
@@ -39,7 +39,7 @@ def main() -> None:
     sys.exit(code)
 
 
-def _process_context() -> RunContext:
+def process_context() -> RunContext:
     """This batch process's context: the directory `guild run` was called from (CMD_DIR)."""
     cmd_dir = os.environ.get("CMD_DIR")
     return RunContext.current(cwd=cmd_dir if cmd_dir and os.path.isdir(cmd_dir) else None)

@@ -132,14 +132,16 @@ def _csv_trials(text: str) -> list[dict[str, Any]]:
 
 # ---- trial runs
 
-def create_trial(batch: Run, proto: Run, flags: dict[str, Any], runs_dir: str) -> Run:
-    """A new pending trial run: link in the batch dir, proto tree copied, trial attrs written (§4.2)."""
+def create_trial(batch: Run, proto: Run, flags: dict[str, Any], runs_dir: str,
+                 trial_id: str | None = None) -> Run:
+    """A new pending trial run: link in the batch dir, proto tree copied, trial attrs written
+    (§4.2). Its ID is `trial_id` or a new one."""
     import shutil
 
     from guild.engine import lifecycle, plan as plan_mod
     from guild.util import clock
 
-    trial_id = lifecycle.new_run_id()
+    trial_id = trial_id or lifecycle.new_run_id()
     trial_dir = os.path.join(runs_dir, trial_id)
     trial = Run(trial_id, incomplete_path(trial_dir))
     shutil.copytree(proto.path, trial.path, symlinks=True, ignore=_rewritten_attrs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from guild.cli import runsel
+from guild.cli import pager, runsel
 from guild.util.cmdline import Command, Opt, try_line
 from guild.errors import GuildError
 from guild.store.describe import sourcecode_dest
@@ -62,7 +62,7 @@ def _show(path: str, page: bool) -> None:
         raise GuildError(str(e)) from None
     with f:
         if page and sys.stdout.isatty():
-            _page(f)
+            pager.page(f)
             return
         out = sys.stdout.buffer
         try:
@@ -74,14 +74,3 @@ def _show(path: str, page: bool) -> None:
         except OSError as e:
             raise GuildError(str(e)) from None
         out.flush()
-
-
-def _page(f) -> None:
-    import shlex
-    import subprocess
-
-    cmd = os.environ.get("PAGER") or "less -R"
-    try:
-        subprocess.run(shlex.split(cmd), stdin=f, check=False)
-    except (OSError, ValueError) as e:  # a missing pager, unbalanced quotes
-        raise GuildError(f"cannot run pager '{cmd}': {getattr(e, 'strerror', None) or e}") from None

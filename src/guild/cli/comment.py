@@ -148,29 +148,7 @@ def _hostname() -> str:
 
 
 def _edit_comment(initial: str, runs) -> str:
-    """Open the user's editor on a temp file; the text minus `#` lines, stripped."""
-    import os
-    import shlex
-    import subprocess
-    import tempfile
-
-    from guild.cli import format
+    from guild.cli import editor, format
 
     rows = format.format_table([format.preview_row(r) for r in runs]).split("\n")
-    text = initial + "\n" + _EDITOR_HELP + "".join(f"#   {row}\n" for row in rows)
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    fd, path = tempfile.mkstemp(prefix="guild-comment-", suffix=".txt")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        try:
-            subprocess.call(shlex.split(editor) + [path])
-        except OSError as e:
-            raise GuildError(f"cannot run editor '{editor}': {e.strerror}") from None
-        except ValueError as e:  # unbalanced quotes
-            raise GuildError(f"cannot run editor '{editor}': {e}") from None
-        with open(path) as f:
-            edited = f.read()
-    finally:
-        os.remove(path)
-    return "\n".join(line for line in edited.split("\n") if not line.startswith("#")).strip()
+    return editor.edit(initial + "\n" + _EDITOR_HELP + "".join(f"#   {row}\n" for row in rows))

@@ -31,8 +31,15 @@ def main(args) -> int:
         sys.stderr.write(script_flags)
         sys.stdout.write(flags)
         return 0
+    if opts.edit_comment:
+        from guild.cli import editor
+
+        opts.comment = editor.edit(_COMMENT_HELP) or opts.comment
     try:
         prepared = api.prepare(opts, ctx)
+        if opts.edit_flags:
+            opts.flags = _edited_flags(prepared)
+            prepared = api.prepare(opts, ctx)
     except api.RunAmbiguous as e:
         from guild.cli.runsel import ambiguous_error
 
@@ -81,6 +88,9 @@ def _run_options(args):
     from guild.engine.options import RunOptions
 
     data = dict(args)
+    stage_dir = data.pop("stage_dir", None)
+    if stage_dir:
+        data.update(stage=True, run_dir=stage_dir)
     positionals = data.pop("args")
     if positionals and "=" not in positionals[0] and not positionals[0].startswith("@"):
         data["opspec"] = positionals[0]
@@ -88,6 +98,29 @@ def _run_options(args):
     else:
         data["flags"] = positionals
     return RunOptions.from_mapping(data)
+
+
+_COMMENT_HELP = "\n# Type a comment for the run. Lines starting with '#' are ignored.\n"
+
+
+def _edited_flags(prepared) -> list[str]:
+    """`NAME=VALUE` args of the flags as the user leaves them in their editor (`--edit-flags`)."""
+    from guild.cli import editor
+    from guild.errors import GuildError
+    from guild.flags.encode import flag_assign
+    from guild.util import yamlutil
+
+    plan = getattr(prepared, "proto_plan", prepared.plan)
+    text = ("# Edit the flags of the run below; lines starting with '#' are ignored.\n"
+            + yamlutil.dump_attr(plan.flags))
+    edited = editor.edit(text, ".yml")
+    try:
+        flags = yamlutil.load(edited) if edited else {}
+    except yamlutil.yaml_error_types() as e:
+        raise GuildError(f"invalid flags: {e}") from None
+    if not isinstance(flags, dict):
+        raise GuildError("invalid flags: expected NAME: VALUE lines")
+    return [flag_assign(str(name), value) for name, value in flags.items()]
 
 
 def _test_output(opts, ctx) -> None:

@@ -23,13 +23,20 @@ def process_env(
     cmd_dir: str,
     gpus: str | None = None,
     no_gpus: bool = False,
+    sourcecode_path: str | None = None,
 ) -> dict[str, str]:
-    """`base` (the context's environment) with the op's variables and Guild's own (spec §5.6)."""
+    """`base` (the context's environment) with the op's variables and Guild's own (spec §5.6).
+    `sourcecode_path` (`--debug-sourcecode`) stands for the run's source code copy (its dest) on
+    the op's PYTHONPATH."""
     env = {k: v for k, v in base.items() if k != "_"}
     inherited_pythonpath = env.get("PYTHONPATH", "")
     own = op_env(op_config, flags)
     if "PYTHONPATH" in own:
-        own["PYTHONPATH"] = _join_paths(own["PYTHONPATH"], inherited_pythonpath)
+        own_path = own["PYTHONPATH"]
+        if sourcecode_path:
+            dest = (op_config.get("sourcecode") or {}).get("dest") or "."
+            own_path = os.pathsep.join(sourcecode_path if p == dest else p for p in own_path.split(os.pathsep))
+        own["PYTHONPATH"] = _join_paths(own_path, inherited_pythonpath)
     env.update(own)
     if no_gpus:
         env["CUDA_VISIBLE_DEVICES"] = ""

@@ -13,7 +13,8 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
     from typing import Any
 
 FLAG_ARGS_MARKER = "__flag_args__"
-# Per-flag settings kept in `op-cmd.cmd-flags` (only truthy values are saved, as the original did).
+# Per-flag settings kept in `op-cmd.cmd-flags`: truthy values, as the original saved them, and a
+# falsy `arg-switch` too (the original lost it, so `--no-x` switches turned into `--no-x ''`).
 CMD_FLAG_KEYS = ("arg-encoding", "arg-name", "arg-skip", "arg-split", "arg-switch", "env-encoding", "env-name")
 PYTHON_PLUGINS = "cpu,disk,memory,perf,python_script"
 OTHER_PLUGINS = "cpu,disk,memory,perf"
@@ -26,7 +27,7 @@ def guild_pkg_parent() -> str:
 
 def cmd_flags(flagdefs: dict[str, dict]) -> dict[str, dict]:
     return {
-        name: {k: fd[k] for k in CMD_FLAG_KEYS if fd.get(k)}
+        name: {k: fd[k] for k in CMD_FLAG_KEYS if fd.get(k) or (k == "arg-switch" and fd.get(k) is not None)}
         for name, fd in sorted(flagdefs.items())
     }
 
@@ -41,11 +42,12 @@ def plugins_value(configured: Any, is_python: bool) -> str:
     return ",".join(sorted(str(n) for n in names))
 
 
-def base_env(project_dir: str, is_python: bool, flags_dest: str | None, plugins: Any = None) -> dict[str, str]:
+def base_env(project_dir: str, is_python: bool, flags_dest: str | None, plugins: Any = None,
+             sourcecode_dest: str = ".") -> dict[str, str]:
     env = {"GUILD_PLUGINS": plugins_value(plugins, is_python), "PROJECT_DIR": project_dir}
     if flags_dest and is_python:
         env["FLAGS_DEST"] = flags_dest
-    env["PYTHONPATH"] = f".:{guild_pkg_parent()}"
+    env["PYTHONPATH"] = f"{sourcecode_dest}:{guild_pkg_parent()}"
     return env
 
 

@@ -126,6 +126,11 @@ def op_resources(opdef, flags: dict[str, Any]) -> list[Resource]:
     return deps_model.op_resources(opdef, flags)
 
 
+def _takes_any_flags(opdef) -> bool:
+    """A script that is not Python declares no flags: it takes whatever it is given."""
+    return opdef.is_script and not opdef.is_python
+
+
 def plan_flags(opdef, user_flags: dict[str, Any], opts: RunOptions, ctx: RunContext,
                force: bool = False) -> tuple[dict[str, Any], list[Resource]]:
     """The run's final flag values (defaults, validation, upstream runs chosen for operation
@@ -133,7 +138,7 @@ def plan_flags(opdef, user_flags: dict[str, Any], opts: RunOptions, ctx: RunCont
     from guild.flags import validate
 
     flags = validate.resolve_flags(
-        opdef.flags, user_flags, force=opts.force_flags or force,
+        opdef.flags, user_flags, force=opts.force_flags or force or _takes_any_flags(opdef),
         op_full_name=opdef.full_name, op_name=opdef.name, cwd=ctx.cwd,
     )
     resources = op_resources(opdef, flags)
@@ -237,7 +242,7 @@ def new_plan(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[st
 
     flags_dest = opdef.flags_dest if opdef.is_python else None
     env = opconfig.base_env(opdef.project_dir, opdef.is_python and not opdef.is_pipeline, flags_dest,
-                            opdef.plugins)
+                            opdef.plugins, _sourcecode_dest(opdef))
     if not opdef.is_python or opdef.is_pipeline:
         env.pop("FLAGS_DEST", None)
     env.update(_opdef_env(opdef, flags))

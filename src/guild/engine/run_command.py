@@ -13,7 +13,7 @@ RUN_COMMAND = Command(
         Opt(["-l", "--label"], "label", "value", "Set a label for the run.", "LABEL"),
         Opt(["-t", "--tag"], "tags", "multi", "Associate TAG with run. May be used multiple times.", "TAG"),
         Opt(["-c", "--comment"], "comment", "value", "Comment associated with the run.", "TEXT"),
-        Opt(["-e", "--edit-flags"], "edit_flags", "flag", "Use an editor to review and modify flags.", hidden=True),
+        Opt(["-e", "--edit-flags"], "edit_flags", "flag", "Use an editor to review and modify flags."),
         Opt(["-d", "--run-dir"], "run_dir", "value", "Use alternative run directory DIR.", "DIR"),
         Opt(["--run-id"], "run_id", "value", "Use ID for the run (default is a new unique ID).", "ID"),
         Opt(["--break"], "break_", "multi", "Set a breakpoint at LOCATION: a line number of the main module, "
@@ -24,6 +24,7 @@ RUN_COMMAND = Command(
         Opt(["--debug-sourcecode"], "debug_sourcecode", "value",
             "Use PATH for the run's source code instead of a copy (for debugging).", "PATH"),
         Opt(["--stage"], "stage", "flag", "Stage an operation."),
+        Opt(["--stage-dir"], "stage_dir", "value", "Stage an operation in DIR (implies --stage).", "DIR"),
         Opt(["--start", "--restart"], "restart", "value", "Start a staged run or restart an existing run.", "RUN"),
         Opt(["--proto"], "proto", "value", "Use the operation, flags and source code from RUN.", "RUN"),
         Opt(["--force-sourcecode"], "force_sourcecode", "flag", "Use working source code when --restart or --proto is specified."),

@@ -26,13 +26,13 @@ class StartJob:
     run and its plan (`run`, `plan`: not sent elsewhere, where they are read back from the run)."""
 
     _SENT = ("run_dir", "cmd_dir", "home", "environ", "quiet", "stop_after", "gpus", "no_gpus",
-             "env_secrets", "pip_freeze", "keep_run")
+             "env_secrets", "pip_freeze", "keep_run", "sourcecode_path")
     __slots__ = _SENT + ("run", "plan")
 
     def __init__(self, run_dir: str, cmd_dir: str, home: str, environ: dict[str, str], *,
                  quiet: bool = False, stop_after: float | None = None, gpus: str | None = None,
                  no_gpus: bool = False, env_secrets: list[str] | None = None,
-                 pip_freeze: bool = True, keep_run: bool = False):
+                 pip_freeze: bool = True, keep_run: bool = False, sourcecode_path: str | None = None):
         self.run_dir = run_dir
         self.cmd_dir = cmd_dir
         self.home = home
@@ -44,6 +44,7 @@ class StartJob:
         self.env_secrets = env_secrets or []
         self.pip_freeze = pip_freeze
         self.keep_run = keep_run
+        self.sourcecode_path = sourcecode_path  # --debug-sourcecode: import the op from here
         self.run: Run | None = None
         self.plan: RunPlan | None = None
 
@@ -72,6 +73,7 @@ def job_for(run: Run, plan: RunPlan, opts: RunOptions, ctx: RunContext) -> Start
         run.path, ctx.cwd, ctx.home, environ, quiet=opts.quiet, stop_after=opts.stop_after,
         gpus=opts.gpus, no_gpus=opts.no_gpus, env_secrets=plan.env_secrets,
         pip_freeze=_wants_pip_freeze(plan, ctx), keep_run=opts.keep_run,
+        sourcecode_path=ctx.path(opts.debug_sourcecode) if opts.debug_sourcecode else None,
     )
     job.run = run
     job.plan = plan
@@ -144,7 +146,7 @@ def process_env(run: Run, plan: RunPlan, job: StartJob) -> dict[str, str]:
     return environ.process_env(
         job.environ, plan.op_config, plan.flags,
         guild_op=plan.guild_op, guild_home=job.home, run_dir=run.path, run_id=run.id,
-        cmd_dir=job.cmd_dir, gpus=job.gpus, no_gpus=job.no_gpus,
+        cmd_dir=job.cmd_dir, gpus=job.gpus, no_gpus=job.no_gpus, sourcecode_path=job.sourcecode_path,
     )
 
 

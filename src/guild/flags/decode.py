@@ -222,7 +222,7 @@ def _range(*args: float) -> list:
 
     span = (end - start) / step
     count = math.floor(span + 1e-9) + 1 if inclusive else math.ceil(span - 1e-9)
-    return [round(start + i * step, 8) for i in range(max(count, 0))]
+    return [_clean(start + i * step) for i in range(max(count, 0))]
 
 
 def _linspace(start: float, end: float, count: int = 5) -> list[float]:
@@ -231,11 +231,18 @@ def _linspace(start: float, end: float, count: int = 5) -> list[float]:
     if count == 1:
         return [float(start)]
     step = (end - start) / (count - 1) if count > 1 else 0
-    return [round(start + i * step, 8) for i in range(max(count, 0))]
+    return [_clean(start + i * step) for i in range(max(count, 0))]
 
 
 def _logspace(start: float, end: float, count: int = 5, base: float = 10) -> list[float]:
-    return [round(base ** x, 8) for x in _linspace(start, end, count)]
+    return [_clean(base ** x) for x in _linspace(start, end, count)]
+
+
+def _clean(x: float) -> float:
+    """`x` at 15 significant digits: float steps lose their noise (`0.30000000000000004` is
+    0.3) and small or precise values keep their value (`1e-9` stays 1e-9; Guild's rounding to
+    8 decimals made it 0.0)."""
+    return float(f"{x:.15g}")
 
 
 # name -> (function, min args, max args)

@@ -3,7 +3,7 @@
 Usage: python _script_probe.py OUT_JSON argparse|click BASE_DIR MODULE [ARG...]
 Runs MODULE (found under BASE_DIR) as `__main__` with `sys.argv = [path, ARG..., "--help"]` after
 hooking `ArgumentParser.parse_known_args` (or click's `Command.main`); the first parse writes
-OUT_JSON and ends the process. Standard library only (click is the script's own import)."""
+OUT_JSON (the options of the sub-command an ARG names, if any) and ends the process. Standard library only (click is the script's own import)."""
 
 import argparse
 import json
@@ -20,13 +20,26 @@ def main() -> None:
     sys.argv = [_module_path(base_dir, module), *args, "--help"]
 
     def parse_known_args(self, *_args, **_kw):
-        _finish(out_path, {"kind": "argparse", "options": [_argparse_opt(a) for a in self._actions]})
+        parser = _chosen_subparser(self, args)
+        _finish(out_path, {"kind": "argparse", "options": [_argparse_opt(a) for a in parser._actions]})
 
     if mode == "click":
         _hook_click(out_path)
     else:
         argparse.ArgumentParser.parse_known_args = parse_known_args
     runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+def _chosen_subparser(parser, args: list):
+    """The sub-command parser the op's own args name (`main: train.py fit` -> `fit`), followed
+    down nested sub-commands; `parser` itself when they name none. Flags after a sub-command
+    reach only its parser, so its options are the op's flags."""
+    for action in parser._actions:
+        if type(action).__name__ == "_SubParsersAction":
+            for arg in args:
+                if arg in action.choices:
+                    return _chosen_subparser(action.choices[arg], args)
+    return parser
 
 
 def _module_path(base_dir: str, module: str) -> str:

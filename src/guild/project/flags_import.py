@@ -455,9 +455,12 @@ def _config_flags(opdef: OpDef) -> dict[str, dict]:
         if path.endswith((".ini", ".cfg")):
             import configparser
 
+            from guild.flags.decode import decode_flag_value
+
             parser = configparser.ConfigParser()
             parser.read(path)
-            data: Any = {s: dict(parser.items(s)) for s in parser.sections()}
+            data: Any = {s: {k: decode_flag_value(v) for k, v in parser.items(s, raw=True)}
+                         for s in parser.sections()}
         else:
             from guild.util import yamlutil
 

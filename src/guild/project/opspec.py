@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shlex
 
 from guild.errors import GuildError
 from guild.project.guildfile import Guildfile, ModelDef, load_guildfile
@@ -63,31 +64,59 @@ def find_opdef(guildfile_path: str, model_name: str, op_name: str,
 
 
 def script_opdef(spec: str, cwd: str) -> OpDef | None:
-    """A script operation for `<cwd>/<spec>` when that is an existing `*.py` file (§4.6)."""
-    if not spec.endswith(".py"):
-        return None
+    """A script operation for `<cwd>/<spec>` when that is an existing file: a `*.py` file runs
+    as Python (§4.6); another script runs with the interpreter its `#!` line or its extension
+    names, and takes any flags, as `--NAME VALUE` arguments and `FLAG_NAME` variables."""
     path = os.path.abspath(os.path.join(cwd, spec))
     if not os.path.isfile(path):
         return None
+    interpreter = None
+    if not spec.endswith(".py"):
+        interpreter = script_interpreter(path)
+        if interpreter is None:
+            return None
     project_dir = os.path.commonpath([path, os.path.abspath(cwd)])
     name = os.path.basename(path)
+    rel = os.path.relpath(path, project_dir)
     tags = []
     if "train" in name:
         tags.append("model")
     if "prepare" in name:
         tags.append("dataset")
+    if interpreter is not None:
+        return OpDef(name=name, model_name="", guildfile_path=None, project_dir=project_dir,
+                     exec=shlex.join([*interpreter, rel]) + " ${flag_args}", tags=tags,
+                     objective="loss", is_script=True, script_path=path)
     return OpDef(
         name=name,
         model_name="",
         guildfile_path=None,
         project_dir=project_dir,
-        main=os.path.relpath(path, project_dir)[:-3],
+        main=rel[:-3],
         flags_import=True,
         tags=tags,
         objective="loss",
         is_script=True,
         script_path=path,
     )
+
+
+_INTERPRETERS = {".sh": ["sh"], ".bash": ["bash"], ".zsh": ["zsh"], ".R": ["Rscript"], ".r": ["Rscript"],
+                 ".jl": ["julia"], ".js": ["node"], ".rb": ["ruby"], ".pl": ["perl"], ".lua": ["lua"]}
+
+
+def script_interpreter(path: str) -> list[str] | None:
+    """The command that runs the script at `path`: its `#!` line, else by its extension; None
+    for a file that is not a script."""
+    try:
+        with open(path, "rb") as f:
+            head = f.readline(512)
+    except OSError:
+        return None
+    if head.startswith(b"#!"):
+        words = head[2:].decode(errors="replace").split()
+        return words or None
+    return _INTERPRETERS.get(os.path.splitext(path)[1])
 
 
 def _project_guildfile(cwd: str, parse_cache: str | None) -> Guildfile | None:

@@ -106,6 +106,8 @@ def _dump(data: dict, fmt: str) -> str:
     import configparser
     import io
 
+    from guild.flags import encode
+
     parser = configparser.ConfigParser()
     for section in sorted(data):
         val = data[section]
@@ -113,9 +115,8 @@ def _dump(data: dict, fmt: str) -> str:
             continue
         parser.add_section(str(section))
         for k, v in val.items():
-            from guild.flags import encode
-
-            parser.set(str(section), str(k), encode.encode_flag_value(v))
+            # INI values are raw text: a string is written as it is, never quoted.
+            parser.set(str(section), str(k), v if isinstance(v, str) else encode.encode_flag_value(v))
     out = io.StringIO()
     parser.write(out)
     return out.getvalue()
