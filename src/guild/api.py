@@ -48,7 +48,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "GuildError", "Run", "RunAmbiguous", "RunContext", "RunFilter", "RunNotFound", "RunOptions",
     "best_run", "compare_table", "context", "delete_runs", "download", "filter_runs", "incomplete_runs", "merge", "merge_plan", "MergeError", "opdef", "opref_of", "project_guide", "project_models", "project_opdefs", "one_run",
-    "prepare", "purge_incomplete", "purge_runs", "restart", "restore_runs", "run", "run_attrs",
+    "prepare", "purge_incomplete", "purge_runs", "refresh_runs", "restart", "restore_runs", "run", "run_attrs",
     "run_files", "run_flags", "run_options", "run_scalars", "runs", "stage", "stop_runs",
 ]
 
@@ -263,7 +263,7 @@ def filter_runs(*, ops: Iterable[str] = (), labels: Iterable[str] = (), unlabele
                 tags: Iterable[str] = (), comments: Iterable[str] = (), marked: bool = False,
                 unmarked: bool = False, started: str | None = None, digest: str | None = None,
                 status: Iterable[str] = (), not_status: Iterable[str] = (),
-                expr: str | None = None) -> RunFilter:
+                expr: str | None = None, ctx: RunContext | None = None) -> RunFilter:
     """A run filter as the command line's filter options make it (`-Fo`, `-Fl`, ..., `-S`,
     `--started RANGE`, `--filter EXPR`). Raises GuildError for a bad range or expression."""
     from guild.store.select import RunFilter
@@ -278,11 +278,10 @@ def filter_runs(*, ops: Iterable[str] = (), labels: Iterable[str] = (), unlabele
             raise InvalidRange(str(e)) from None
     compiled = None
     if expr:
-        from guild.scalars.summary import run_scalar_value
         from guild.store import filterexpr
 
         try:
-            compiled = filterexpr.compile_filter(expr, run_scalar_value)
+            compiled = filterexpr.compile_filter(expr, _scalar_value_fn(ctx))
         except filterexpr.FilterSyntaxError as e:
             raise GuildError(str(e)) from None
     return RunFilter(
@@ -290,6 +289,21 @@ def filter_runs(*, ops: Iterable[str] = (), labels: Iterable[str] = (), unlabele
         comments=list(comments), marked=marked, unmarked=unmarked, started=started_range,
         digest=digest or None, status=list(status), not_status=list(not_status), expr=compiled,
     )
+
+
+def _scalar_value_fn(ctx: RunContext | None):
+    """`scalars.summary.run_scalar_value` through the home's scalar cache (opened when first
+    needed: a filter over no runs opens nothing)."""
+    from guild.scalars.summary import run_scalar_value
+
+    opened: list = []
+
+    def value(run: Run, key: str, qual: str = "last") -> Any:
+        if not opened:
+            opened.append(scalar_cache(ctx))
+        return run_scalar_value(run, key, qual, opened[0])
+
+    return value
 
 
 class InvalidRange(GuildError):
@@ -300,7 +314,7 @@ class InvalidRange(GuildError):
 
 
 def runs(*specs: str, filter: RunFilter | None = None, deleted: bool = False, root: str | None = None,
-         ctx: RunContext | None = None, **filters: Any) -> list[Run]:
+         ctx: RunContext | None = None, check: str = "full", **filters: Any) -> list[Run]:
     """Runs newest first: those `specs` select (indexes `1`, ranges `2:5`, id prefixes; all when
     none) among the runs that pass `filter` (or the `filter_runs` keywords in `filters`). From
     the trash with `deleted`, or from another runs directory `root`. RunNotFound for a spec
@@ -311,13 +325,52 @@ def runs(*specs: str, filter: RunFilter | None = None, deleted: bool = False, ro
     flt = filter if filter is not None else filter_runs(**filters)
     if root is None:
         root = ctx.trash_runs_dir if deleted else ctx.runs_dir
-    listed = flt.apply(select.load_runs(root, ctx.runs_parent))
-    if not specs:
-        return listed
-    try:
-        return select.select_specs(listed, list(specs))
-    except select.SpecNotFound as e:
-        raise RunNotFound(e.spec) from None
+    index = _run_index(ctx, root)
+    for _ in range(3):
+        listed = flt.apply(select.load_runs(root, ctx.runs_parent, index))
+        if not specs:
+            return listed
+        try:
+            selected = select.select_specs(listed, list(specs))
+        except select.SpecNotFound as e:
+            raise RunNotFound(e.spec) from None
+        # What a command acts on is checked against the run dirs (`check`: "full", or "quick"
+        # for what only a rename changes); a stale entry means the selection itself may
+        # change: select again.
+        if index is None or not index.refresh(selected, full=check == "full"):
+            break
+    return selected
+
+
+def refresh_runs(runs: list[Run], full: bool = True) -> bool:
+    """Check runs listed by `runs()` against their directories before showing them (with
+    `full=False`, only what a rename changes: cheap enough for every run of a compare);
+    True when any was stale (it now holds what its files say, and a new `runs()` call lists
+    it where it now belongs)."""
+    index = getattr(runs[0], "_index", None) if runs else None
+    if index is None:
+        return False
+    return bool(index.refresh(runs, full))
+
+
+_indexes: dict[str, Any] = {}
+
+
+def _run_index(ctx: RunContext, root: str):
+    """The run index of the context's home, for its runs and trash dirs (None for other dirs, a
+    GUILD_RUNS_PARENT listing, or an index that cannot be used)."""
+    if ctx.runs_parent or ctx.is_set("NO_RUN_INDEX"):
+        return None
+    if os.path.abspath(root) not in (os.path.abspath(ctx.runs_dir), os.path.abspath(ctx.trash_runs_dir)):
+        return None
+    if not os.path.isdir(root):
+        return None  # nothing to index: no cache made in a home without runs
+    home = ctx.home
+    if home not in _indexes:
+        from guild.store import index
+
+        _indexes[home] = index.for_home(home)
+    return _indexes[home]
 
 
 def one_run(spec: str = "1", **kw: Any) -> Run:
@@ -339,11 +392,11 @@ def best_run(runs: list[Run], column: str, maximize: bool = False) -> Run:
     """The run with the lowest (or, with `maximize`, highest) value of a compare `column`
     (`loss`, `max acc`, `=lr`, `.label`); runs without a number count as the lowest. Ties go
     to the earlier run in `runs`."""
-    from guild.scalars.summary import run_scalar_value
     from guild.store import filterexpr
     from guild.util.text import is_number
 
-    keyed = [(filterexpr.column_value(r, column, run_scalar_value), i, r) for i, r in enumerate(runs)]
+    value = _scalar_value_fn(None)
+    keyed = [(filterexpr.column_value(r, column, value), i, r) for i, r in enumerate(runs)]
     present = [k for k in keyed if is_number(k[0])]
     if maximize:
         return max(present, key=lambda k: (k[0], -k[1]))[2] if present else runs[0]
@@ -369,11 +422,12 @@ def run_attrs(run: Run) -> dict[str, Any]:
     return {name: run.get(name) for name in run.attr_names()}
 
 
-def run_scalars(run: Run) -> list[ScalarSummary]:
-    """The run's scalars, one summary per tag (first, last, min, max, avg, total, count)."""
+def run_scalars(run: Run, ctx: RunContext | None = None) -> list[ScalarSummary]:
+    """The run's scalars, one summary per tag (first, last, min, max, avg, total, count); event
+    files are read through the home's scalar cache."""
     from guild.scalars.summary import run_scalars as summaries
 
-    return summaries(run.path)
+    return summaries(run.path, cache=scalar_cache(ctx))
 
 
 def run_files(run: Run, all_files: bool = False) -> list[str]:
@@ -431,23 +485,76 @@ def purge_runs(runs: list[Run], ctx: RunContext | None = None) -> list[Run]:
 # ---- comparing runs
 
 
-def compare_table(runs: list[Run], opts=None):
+def compare_table(runs: list[Run], opts=None, ctx: RunContext | None = None):
     """The `guild compare` table of `runs` (a `scalars.compare.Table`: headers, raw rows) with
     `opts` (a `scalars.compare.CompareOptions`; default columns when None). An op's `compare:`
-    columns come from its guild.yml as it is now."""
+    columns come from its guild.yml as it is now. Event files are read through the home's
+    scalar cache."""
     from guild.scalars.compare import CompareOptions, RunData, build_table
     from guild.store.describe import computed_attr, operation_desc
 
+    refresh_runs(runs, full=False)
+    index = getattr(runs[0], "_index", None) if runs else None
+    if index is not None:
+        index.prefetch(runs)
+    cache = scalar_cache(_ctx(ctx)) if runs else None
+    if cache is not None:
+        cache.preload(r.path for r in runs)
     op_compare: dict = {}
     data = []
+    # A cached compare row holds formatted times: it is for this time zone only.
+    zone = _TIME_ZONE()
     for run in runs:
         opref = run.opref
         from_ = opref.pkg_name if opref is not None and opref.pkg_type in ("guildfile", "script") else None
         key = (opref.pkg_name, opref.model_name, opref.op_name) if opref is not None and opref.pkg_type == "guildfile" else None
         if key is not None and key not in op_compare:
             op_compare[key] = _op_compare(*key)
-        data.append(RunData(run, operation_desc(run), from_, op_compare.get(key), computed_attr))
-    return build_table(data, opts or CompareOptions())
+        op_desc = operation_desc(run)
+        data.append(RunData(run, op_desc, from_, op_compare.get(key), computed_attr,
+                            cache=cache, sources_key=_sources_key(run), row_context=f"{zone}|{op_desc}|{from_}"))
+    table = build_table(data, opts or CompareOptions())
+    if cache is not None:
+        cache.save()
+    return table
+
+
+def _TIME_ZONE() -> str:
+    import time
+
+    return f"{time.timezone}/{time.altzone}/{time.daylight}"
+
+
+def _sources_key(run: Run) -> str | None:
+    """What a finished run's scalar sources are cached under (None: find them each time)."""
+    sig = getattr(run, "checked_signature", None)
+    if sig is None or run.status in ("running", "pending"):
+        return None
+    return sig
+
+
+_scalar_caches: dict[str, Any] = {}
+
+
+def scalar_cache(ctx: RunContext | None = None):
+    """The home's scalar cache (`scalars.cache.ScalarCache`), or None when turned off
+    (`NO_SCALAR_CACHE=1`) or unusable."""
+    ctx = _ctx(ctx)
+    if ctx.is_set("NO_SCALAR_CACHE"):
+        return None
+    home = ctx.home
+    if home not in _scalar_caches:
+        from guild.scalars.cache import ScalarCache
+
+        cache = ScalarCache(home)
+        if cache.conn is None:
+            cache = None
+        else:
+            import atexit
+
+            atexit.register(cache.save)  # what filters and `runs info` read is kept too
+        _scalar_caches[home] = cache
+    return _scalar_caches[home]
 
 
 def _op_compare(path: str, model: str, op: str):

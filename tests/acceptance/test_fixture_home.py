@@ -49,8 +49,10 @@ def _read(path: str) -> str:
         return f.read()
 
 
+@pytest.mark.parametrize("index", ["index", "no-index"])
 @pytest.mark.parametrize("name", _cases())
-def test_fixture_command(name: str, fixture_home: str, tmp_path):
+def test_fixture_command(name: str, index: str, fixture_home: str, tmp_path):
+    """Each command prints the same with the run index and scalar cache and without them."""
     base = os.path.join(EXPECTED, name)
     argv = shlex.split(_read(base + ".cmd"))
     assert argv[0] == "guild"
@@ -61,6 +63,8 @@ def test_fixture_command(name: str, fixture_home: str, tmp_path):
         "TZ": "UTC",
         "GUILD_HOME": fixture_home,
     }
+    if index == "no-index":
+        env.update(NO_RUN_INDEX="1", NO_SCALAR_CACHE="1")
     proc = subprocess.run([GUILD_BIN, *argv[1:]], cwd=fixture_home, env=env,
                           stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
     out = proc.stdout.decode("utf-8").replace(fixture_home, "<fixture-home>")

@@ -69,9 +69,12 @@ def three_runs(genv) -> list[str]:
 
 
 def snapshot(root: str) -> dict[str, bytes | str]:
-    """Every path under `root` with its content (files) or link target (symlinks)."""
+    """Every path under `root` with its content (files) or link target (symlinks), but for
+    `cache/` (the run index and caches: made again from the runs at any time)."""
     snap: dict[str, bytes | str] = {}
     for dirpath, dirnames, filenames in os.walk(root):
+        if dirpath == root and "cache" in dirnames:
+            dirnames.remove("cache")
         for name in dirnames + filenames:
             path = os.path.join(dirpath, name)
             rel = os.path.relpath(path, root)

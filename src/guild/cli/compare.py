@@ -43,7 +43,7 @@ def main(args) -> int:
     from guild import api
 
     _check_args(args)
-    runs = runsel.select_runs(args, COMMAND)
+    runs = runsel.select_runs(args, COMMAND, check="quick")
     if args.print_scalars:
         return _print_scalars(runs)
     if not args.include_batch:
@@ -120,13 +120,13 @@ def _print_table(table) -> None:
 
 
 def _print_scalars(runs) -> int:
-    from guild.scalars.summary import run_scalars
+    from guild.api import run_scalars
     from guild.store.describe import operation_desc
 
     out = []
     for run in runs:
         out.append(f"[{run.short_id}] {operation_desc(run)}")
-        for s in run_scalars(run.path):
+        for s in run_scalars(run):
             val = "nan" if s.last_val is None else f"{s.last_val:f}"
             out.append(f"  {s.key}: {val} (step {s.last_step})")
     if out:

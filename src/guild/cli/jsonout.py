@@ -44,7 +44,7 @@ def run_summary(run: Run) -> dict:
 
 def run_detail(run: Run) -> dict:
     """Everything `guild api runs` shows of a run."""
-    from guild.scalars.summary import run_scalars
+    from guild.api import run_scalars
     from guild.store.describe import op_parts
     from guild.store.manifest import read_entries
     from guild.util.text import shell_join
@@ -68,7 +68,7 @@ def run_detail(run: Run) -> dict:
         "operation": operation,
         "otherAttrs": run.get("opdef_attrs") or {},
         "projectDir": project,
-        "scalars": [_scalar(s) for s in run_scalars(run.path)],
+        "scalars": [_scalar(s) for s in run_scalars(run)],
         "shortId": run.short_id,
         "sourcecode": {"files": sourcecode, "root": _sourcecode_root(run)},
         "started": run.get("started"),

@@ -24,6 +24,11 @@ ROOT_OPTIONS = [
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # A command makes many small objects at once (a Run per listed run): collecting cycles
+    # every 700 allocations costs listings of 100,000 runs a fifth of their time.
+    import gc
+
+    gc.set_threshold(50_000, 20, 20)
     try:
         code = _main(argv)
     except GuildError as e:

@@ -107,11 +107,11 @@ def _fmt_float(val) -> str:
 
 def _scalars(run, all_scalars: bool):
     try:
-        from guild.scalars.summary import run_scalars
+        from guild.api import run_scalars
     except ImportError:
         return {}
     try:
-        summaries = run_scalars(run.path)
+        summaries = run_scalars(run)
     except Exception as e:  # shown in place of the section, as the reference does
         return f"ERROR: {e}"
     by_key: dict[str, Any] = {}

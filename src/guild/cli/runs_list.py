@@ -36,14 +36,19 @@ def main(args) -> int:
     for a, b in _INCOMPATIBLE:
         if args.get(a) and args.get(b):
             raise GuildError(f"--{a} and --{b} cannot both be specified", hint=try_line(COMMAND))
-    runs = runsel.filtered_runs(args, COMMAND)
+    from guild import api
+
+    limit = None if args.all or args.json else (args.limit or (args.more + 1) * 20)
+    for _ in range(3):  # what is shown is checked against the run dirs; stale: list again
+        runs = runsel.filtered_runs(args, COMMAND)
+        shown = runs if limit is None else runs[:limit]
+        if not api.refresh_runs(shown):
+            break
     if args.json:
         if args.limit or args.more or args.all:
             sys.stderr.write("--json option always shows all runs\n")
         _print_json(runs)
         return 0
-    limit = None if args.all else (args.limit or (args.more + 1) * 20)
-    shown = runs if limit is None else runs[:limit]
     _print_runs(shown, args)
     if limit is not None and not args.limit and len(runs) > limit:
         _limit_note(limit, len(runs))

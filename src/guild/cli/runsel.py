@@ -122,13 +122,15 @@ def filtered_runs(args, cmd: Command, root: str | None = None) -> list[Run]:
     return api.runs(filter=run_filter(args, cmd), root=root or runs_root(args))
 
 
-def select_runs(args, cmd: Command, default_spec: str = ":", *, root: str | None = None) -> list[Run]:
-    """The runs a multi-run command acts on: filter, sort, resolve `args.runs` (or `default_spec`)."""
+def select_runs(args, cmd: Command, default_spec: str = ":", *, root: str | None = None,
+                check: str = "full") -> list[Run]:
+    """The runs a multi-run command acts on: filter, sort, resolve `args.runs` (or `default_spec`).
+    `check` is `api.runs`'s."""
     from guild import api
 
     specs = list(args.get("runs") or []) or [default_spec]
     try:
-        return api.runs(*specs, filter=run_filter(args, cmd), root=root or runs_root(args))
+        return api.runs(*specs, filter=run_filter(args, cmd), root=root or runs_root(args), check=check)
     except api.RunNotFound as e:
         raise not_found_error(e.spec, cmd) from None
 

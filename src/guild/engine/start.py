@@ -11,7 +11,7 @@ import os
 from guild.engine import environ, facts, opconfig, process
 from guild.errors import GuildError, Interrupted
 from guild.store.run import Run
-from guild.util import clock, files
+from guild.util import clock
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -121,7 +121,7 @@ def _start(run: Run, plan: RunPlan, job: StartJob, echo: Echo | None) -> int:
         if tee:
             tee.close()
         raise
-    files.write_atomic(run.guild_path("LOCK"), str(proc.pid))
+    run.set_marker("LOCK", content=str(proc.pid))
     stop_kill_delay = float(env.get("STOP_AFTER_KILL_DELAY") or 30)
     saved_handlers = process.trap_stop_signals()
     try:
@@ -167,7 +167,7 @@ def _finish(run: Run, code: int) -> None:
         return
     run.write_attr("exit_status", code)
     run.write_attr("stopped", clock.timestamp_us())
-    files.remove_if_exists(run.guild_path("LOCK"))
+    run.set_marker("LOCK", False)
 
 
 def _scalar_handler(run: Run, plan: RunPlan):

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 QUALIFIERS = ("min", "max", "first", "last", "avg", "total", "count")
 _KEYWORDS = set(QUALIFIERS) | {"step", "as"}
@@ -38,9 +38,12 @@ class ColSpec:
     qual: str | None = None
     step: bool = False
     name: str | None = None  # `as NAME`
+    header: str = field(init=False, compare=False)  # the column's name in the table
 
-    @property
-    def header(self) -> str:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "header", self._header())
+
+    def _header(self) -> str:
         if self.name is not None:
             return self.name
         if self.kind != "scalar":

@@ -51,6 +51,11 @@ class RunData:
     op_compare: Any = None
     # (computed?, value) of the attributes computed from a run (`status`, `time`, ...)
     computed_attr: Callable[[Any, str], tuple[bool, Any]] | None = None
+    cache: Any = None  # a scalars.cache.ScalarCache, or None to read event files each time
+    sources_key: str | None = None  # a finished run's signature: its sources are found once
+    # what else a finished run's compare row depends on (op, from, settings): with a
+    # sources_key and a cache, the row is cached
+    row_context: str | None = None
     _sources: list | None = field(default=None, repr=False)
     _scalars: list[ScalarSummary] | None = field(default=None, repr=False)
     _attrs: dict[str, str] | None = field(default=None, repr=False)
@@ -58,14 +63,25 @@ class RunData:
     @property
     def sources(self) -> list:
         if self._sources is None:
-            self._sources = find_sources(self.run.path)
+            if self.cache is not None:
+                self._sources = self.cache.sources(self.run.path, self.sources_key)
+            else:
+                self._sources = find_sources(self.run.path)
         return self._sources
 
     @property
     def scalars(self) -> list[ScalarSummary]:
         if self._scalars is None:
-            self._scalars = run_scalars(self.run.path, self.sources)
+            self._scalars = run_scalars(self.run.path, self.sources, self.cache)
         return self._scalars
+
+    def row_key(self, opts_key: str) -> str | None:
+        """The key of this run's cached compare row (`opts_key` stands for the table's
+        options), or None when it is not cached."""
+        if self.cache is None or self.sources_key is None or self.row_context is None:
+            return None
+        return "|".join((self.sources_key, self.cache.files_signature(self.sources), self.row_context,
+                         repr(self.op_compare), opts_key))
 
     @property
     def logged_attrs(self) -> dict[str, str]:
@@ -107,8 +123,26 @@ def parse_cols(text: str) -> list[colspec.ColSpec]:
     return cols
 
 
+_parsed_lists: dict[tuple, list[colspec.ColSpec]] = {}
+
+
 def _parse_all(specs) -> list[colspec.ColSpec]:
-    return [col for spec in specs for col in parse_cols(str(spec))]
+    """The columns of a list of specs; the same list object for the same specs (runs of one
+    operation share their columns)."""
+    key = specs if type(specs) is tuple else tuple(str(spec) for spec in specs)
+    try:
+        return _parsed_lists[key]
+    except KeyError:
+        cols = _parsed_lists[key] = [col for spec in key for col in parse_cols(spec)]
+        _spec_keys[id(cols)] = key
+        return cols
+
+
+_spec_keys: dict[int, tuple] = {}  # id of a list `_parse_all` made -> its specs
+
+
+def _spec_texts(cols: list[colspec.ColSpec]) -> tuple:
+    return _spec_keys[id(cols)]
 
 
 # ---- columns per run
@@ -123,7 +157,7 @@ def core_cols(opts: CompareOptions) -> list[colspec.ColSpec]:
 
 def op_cols(rd: RunData, opts: CompareOptions) -> list[colspec.ColSpec]:
     if opts.skip_op_cols:
-        return []
+        return _parse_all(())
     specs = rd.op_compare
     if specs is None:
         specs = rd.run.get("compare")
@@ -132,7 +166,7 @@ def op_cols(rd: RunData, opts: CompareOptions) -> list[colspec.ColSpec]:
     if isinstance(specs, (str, list, tuple)):
         # A plain string is iterated character by character, as the reference does.
         return _parse_all(specs)
-    return []
+    return _parse_all(())
 
 
 def default_op_specs(rd: RunData, all_scalars: bool = False) -> list[str]:
@@ -140,13 +174,13 @@ def default_op_specs(rd: RunData, all_scalars: bool = False) -> list[str]:
     specs = []
     flags = rd.run.get("flags")
     if isinstance(flags, dict):
-        specs.extend(f"={name}" for name in natsorted(str(k) for k in flags))
+        specs.extend(f"={name}" for name in _natsorted_names(tuple(flags)))
     attr_names = set(rd.logged_attrs)
     opdef_attrs = rd.run.get("opdef_attrs")
     if isinstance(opdef_attrs, dict):
         attr_names.update(str(k) for k in opdef_attrs)
     specs.extend(f".{name}" for name in natsorted(attr_names - _CORE_ATTR_NAMES))
-    tags = natsorted({s.tag for s in rd.scalars if all_scalars or not s.tag.startswith("sys/")})
+    tags = _natsorted_names(tuple({s.tag for s in rd.scalars if all_scalars or not s.tag.startswith("sys/")}))
     if tags:
         specs.append(f"{'loss' if 'loss' in tags else tags[0]} step as step")
         specs.extend(tags)
@@ -155,6 +189,12 @@ def default_op_specs(rd: RunData, all_scalars: bool = False) -> list[str]:
 
 def natsorted(items) -> list[str]:
     return sorted(items, key=natural_key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _natsorted_names(names: tuple) -> list[str]:
+    # runs of one operation have the same flag and scalar names: sorted once
+    return natsorted(str(n) for n in names)
 
 
 # ---- values
@@ -196,30 +236,43 @@ def build_table(runs: list[RunData], opts: CompareOptions) -> Table:
     per_run = []
     header_groups: tuple[list[str], list[str], list[str]] = ([], [], [])
     core = core_cols(opts)
+    seen: set[tuple[int, int]] = set()  # (group, id of its column list): shared lists once
+    cached: list = []
+    opts_key = repr(opts)
     for rd in runs:
-        groups = (core, op_cols(rd, opts), user)
+        key = rd.row_key(opts_key)
+        hit = rd.cache.row(rd.run.path, key) if key is not None else None
+        cached.append((key, hit))
+        op = _parse_all(hit[0]) if hit is not None else op_cols(rd, opts)
+        groups = (core, op, user)
         per_run.append(groups)
-        for names, cols in zip(header_groups, groups):
-            names.extend(c.header for c in cols)
+        for i, (names, cols) in enumerate(zip(header_groups, groups)):
+            if (i, id(cols)) not in seen:
+                seen.add((i, id(cols)))
+                names.extend(c.header for c in cols)
     headers = list(dict.fromkeys(h for names in header_groups for h in names))
     rows, sort_vals = [], []
     sort_col = opts.min_col or opts.max_col
-    for rd, groups in zip(runs, per_run):
-        group_vals = []
-        for cols in groups:
-            vals: dict[str, Any] = {}
-            for col in cols:
-                if col.header not in vals:
-                    vals[col.header] = col_value(rd, col)
-            group_vals.append(vals)
-        row = []
-        for h in headers:
-            cell = None
-            for vals in group_vals:
-                if vals.get(h) is not None:
-                    cell = vals[h]
-            row.append(cell)
-        rows.append(row)
+    for rd, groups, (key, hit) in zip(runs, per_run, cached):
+        # Within a group the first column of a name counts; a later group's value replaces
+        # an earlier one unless it is None.
+        if hit is not None:
+            group_vals, cells = hit[1], hit[2]
+        else:
+            group_vals = []
+            cells = {}
+            for cols in groups:
+                vals: dict[str, Any] = {}
+                for col in cols:
+                    if col.header not in vals:
+                        vals[col.header] = col_value(rd, col)
+                group_vals.append(vals)
+                for h, v in vals.items():
+                    if v is not None:
+                        cells[h] = v
+            if key is not None:
+                rd.cache.put_row(rd.run.path, key, (_spec_texts(groups[1]), group_vals, cells))
+        rows.append([cells.get(h) for h in headers])
         if sort_col:
             sort_vals.append(next((vals[sort_col] for vals in group_vals if sort_col in vals), None))
     order = list(range(len(rows)))

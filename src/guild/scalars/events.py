@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
 
 __all__ = [
     "EventWriter", "EventDecodeError", "write_scalars_file", "iter_events", "iter_attrs", "iter_records",
+    "scan_records", "record_scalars",
     "find_event_files", "find_sources", "is_event_file", "crc32c", "masked_crc32c",
 ]
 
@@ -204,7 +205,14 @@ def iter_records(path: str) -> Iterator[bytes]:
             buf = f.read()
     except OSError:
         return
-    pos, end = 0, len(buf)
+    for data, _end in scan_records(buf, 0):
+        yield data
+
+
+def scan_records(buf: bytes, pos: int) -> Iterator[tuple[bytes, int]]:
+    """(data, end offset) of each whole record of `buf` from `pos`; stops silently at a bad CRC
+    or a record cut off at the end (one still being written)."""
+    end = len(buf)
     unpack = struct.unpack_from
     while pos + 12 <= end:
         (length,) = unpack("<Q", buf, pos)
@@ -219,8 +227,19 @@ def iter_records(path: str) -> Iterator[bytes]:
         (data_crc,) = unpack("<I", buf, stop)
         if masked_crc32c(data) != data_crc:
             return
-        yield data
         pos = stop + 4
+        yield data, pos
+
+
+def record_scalars(data: bytes) -> Iterator[tuple[str, float, int, float]]:
+    """The scalars of one record's data as (tag, value, step, wall_time)."""
+    if b"\x2a" not in data:  # cheap skip of events without a summary (file_version...)
+        return
+    wall_time, step, values = _decode_event(data)
+    for value in values:
+        scalar = _value_scalar(value)
+        if scalar is not None:
+            yield scalar[0], scalar[1], step, wall_time
 
 
 def _read_varint(buf: bytes, pos: int) -> tuple[int, int]:
@@ -331,13 +350,7 @@ def iter_events(path: str) -> Iterator[tuple[str, float, int, float]]:
     Stops silently at a bad CRC or truncation; raises EventDecodeError for a record whose
     data cannot be decoded."""
     for data in iter_records(path):
-        if b"\x2a" not in data:  # cheap skip of events without a summary (file_version...)
-            continue
-        wall_time, step, values = _decode_event(data)
-        for value in values:
-            scalar = _value_scalar(value)
-            if scalar is not None:
-                yield scalar[0], scalar[1], step, wall_time
+        yield from record_scalars(data)
 
 
 def iter_attrs(path: str) -> Iterator[tuple[str, str]]:

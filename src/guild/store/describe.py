@@ -5,6 +5,7 @@ operation came from, and the attributes computed from a run rather than read fro
 from __future__ import annotations
 
 from guild.store.run import Run
+from guild.util import clock
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -60,8 +61,6 @@ def computed_attr(run: Run, name: str) -> tuple[bool, Any]:
     (`id`, `operation`, `status`, `time`, ...: runs.md §6.5), else (False, None)."""
     if name not in _COMPUTED_ATTRS:
         return False, None
-    from guild.util import clock
-
     if name == "id":
         return True, run.id
     if name in ("run", "short_id"):

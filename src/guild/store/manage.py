@@ -13,7 +13,7 @@ import shutil
 import time
 
 from guild.errors import GuildError, RunError
-from guild.store import home as home_mod
+from guild.store import home as home_mod, journal
 from guild.store.run import Run
 from guild.util import log, procs
 from guild.util.procs import pid_alive
@@ -72,6 +72,7 @@ def _move_with_backup(src: str, dest: str) -> None:
         shutil.move(src, dest)
     except OSError as e:  # e.g. a file where the runs or trash directory should be
         raise RunError(f"cannot move {src} to {dest}: {e.strerror or e}") from None
+    journal.note_change(dest, os.path.basename(dest))
 
 
 def _backup_name(path: str) -> str:
@@ -190,8 +191,10 @@ def copy_run_dir(src: str, dest: str, *, move: bool = False, follow_links: bool 
         if move and not follow_links and not inward_links_only:
             os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
             shutil.move(src, dest)
+            journal.note_change(dest, os.path.basename(dest))
             return
         shutil.copytree(src, dest, symlinks=not follow_links, ignore=ignore)
+        journal.note_change(dest, os.path.basename(dest))
     except OSError as e:
         if not existed and os.path.isdir(src):
             shutil.rmtree(dest, ignore_errors=True)

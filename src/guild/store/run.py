@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from guild.errors import RunError
+from guild.store import journal
 from guild.store.opref import OpRef
 from guild.util import files, yamlutil
 from guild.util.procs import pid_alive, process_token, token_alive
@@ -55,6 +56,7 @@ class Run:
     def write_opref(self, opref: OpRef) -> None:
         files.write_atomic(self.guild_path("opref"), opref.encode())
         self._opref = opref
+        journal.note_change(self.path, self.id)
 
     # ---- attrs
 
@@ -74,16 +76,13 @@ class Run:
             data = _read_bytes(self.attr_path(name))
         except (OSError, ValueError):
             return None
-        fast = _simple_scalar(data)
-        if fast is not _UNSET:
-            return fast
-        try:
-            return yamlutil.load_attr(data)
-        except Exception:
+        value = decode_attr(data)
+        if value is BAD_ATTR:
             from guild.util.log import warning
 
             warning(f"error reading attribute '{name}' of run {self.id}: invalid YAML")
             return None
+        return value
 
     def has_attr(self, name: str) -> bool:
         return os.path.exists(self.attr_path(name))
@@ -95,6 +94,7 @@ class Run:
         except OSError as e:
             raise _attr_error("writing", name, self.id, e) from None
         self._attrs[name] = value
+        journal.note_change(self.path, self.id)
 
     def del_attr(self, name: str) -> None:
         try:
@@ -102,6 +102,7 @@ class Run:
         except OSError as e:
             raise _attr_error("deleting", name, self.id, e) from None
         self._attrs.pop(name, None)
+        journal.note_change(self.path, self.id)
 
     def attr_names(self) -> list[str]:
         try:
@@ -123,6 +124,7 @@ class Run:
             files.write_atomic(self.guild_path(name), content)
         else:
             files.remove_if_exists(self.guild_path(name))
+        journal.note_change(self.path, self.id)
 
     def mark_pending(self, owned: bool = True) -> None:
         """Set the PENDING marker, naming this process as the one making the run (`owned`), or
@@ -199,6 +201,7 @@ class Run:
         import shutil
 
         shutil.rmtree(self.path)
+        journal.note_change(self.path, self.id)
 
 
 def _read_bytes(path: str) -> bytes:
@@ -215,6 +218,20 @@ def _read_bytes(path: str) -> bytes:
     finally:
         os.close(fd)
     return b"".join(chunks)
+
+
+BAD_ATTR = object()  # what decode_attr gives for a file that is not YAML
+
+
+def decode_attr(data: bytes) -> Any:
+    """The value an attr file's bytes hold, or BAD_ATTR."""
+    fast = _simple_scalar(data)
+    if fast is not _UNSET:
+        return fast
+    try:
+        return yamlutil.load_attr(data)
+    except Exception:
+        return BAD_ATTR
 
 
 _SIMPLE = {b"true": True, b"false": False, b"null": None, b"~": None, b"": None}

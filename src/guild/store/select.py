@@ -16,6 +16,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
     from typing import Any, Callable, Iterable
 
+    from guild.store.index import RunIndex
+
 STATUSES = ("running", "completed", "error", "terminated", "pending", "staged")
 
 
@@ -39,13 +41,15 @@ class SpecAmbiguous(Exception):
 # ---- loading
 
 
-def load_runs(root: str, parent: str | None = None) -> list[Run]:
-    """The runs under `root`, sorted newest first.
+def load_runs(root: str, parent: str | None = None, index: RunIndex | None = None) -> list[Run]:
+    """The runs under `root`, sorted newest first (through the run `index` when one is given).
 
     A `parent` run id (`GUILD_RUNS_PARENT`) limits the list to the runs linked from that run's
     dir (pipeline steps), when the link targets sit directly under `root` (runs.md §1.2)."""
     if parent:
         runs = list(_linked_runs(root, parent))
+    elif index is not None:
+        return index.load(root)
     else:
         runs = list(iter_runs(root))
     return sorted_runs(runs)
@@ -141,6 +145,9 @@ class RunFilter:
         tests = self.tests()
         if not tests:
             return runs
+        index = getattr(runs[0], "_index", None) if runs else None
+        if index is not None:
+            index.prefetch(runs)  # every run is read: one query instead of one per run
         return [r for r in runs if all(t(r) for t in tests)]
 
 
