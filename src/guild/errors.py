@@ -87,3 +87,15 @@ class Aborted(GuildError):
     """The user answered no at a confirmation prompt."""
 
     exit_code = 4
+
+
+def unexpected(e: Exception) -> GuildError:
+    """The one-line error for an exception nothing else caught: the environment failing a
+    command (a file where a directory should be, no permission, a full disk), input nested past
+    Python's limit, or a bug of ours (`--debug` shows its traceback)."""
+    if isinstance(e, RecursionError):
+        return GuildError("input is nested too deeply or refers to itself")
+    if isinstance(e, OSError):
+        return GuildError(str(e))
+    return GuildError(f"unexpected error: {type(e).__name__}: {e}",
+                      hint="Run the command again with 'guild --debug' to see where it happened.")

@@ -88,22 +88,26 @@ def test_ctrl_c_of_a_grid_stops_the_batch_and_starts_no_trial(genv):
         violations.append(f"statuses {statuses}")
     if out.count("Running trial") != 1:
         violations.append(f"trials started: {out.count('Running trial')}")
-    if _slow_processes():
-        violations.append(f"processes left: {_slow_processes()}")
+    if _slow_processes(genv):
+        violations.append(f"processes left: {_slow_processes(genv)}")
     violations += home_violations(genv, "ctrl-c batch")
     report("Ctrl-C of a 4-trial grid", 1, violations)
 
 
-def _slow_processes() -> list[int]:
+def _slow_processes(genv) -> list[int]:
+    """The test's own op processes still alive (other tests run slow.py at the same time)."""
     found = []
+    own_home = f"GUILD_HOME={genv.home}".encode()
     for name in os.listdir("/proc"):
         if name.isdigit():
             try:
                 with open(f"/proc/{name}/cmdline", "rb") as f:
                     cmd = f.read()
+                with open(f"/proc/{name}/environ", "rb") as f:
+                    environ = f.read().split(b"\x00")
             except OSError:
                 continue
-            if b"guild.op_main\x00slow" in cmd:
+            if b"guild.op_main\x00slow" in cmd and own_home in environ:
                 found.append(int(name))
     return found
 
@@ -161,3 +165,45 @@ def _wait_for_output(proc, marker: bytes, timeout: float = 20) -> bytes:
             out += os.read(proc.stdout.fileno(), 4096)
     assert marker in out, out.decode(errors="replace")
     return out
+
+
+def test_ctrl_c_of_a_parallel_grid_stops_every_running_trial(genv):
+    genv.write("slow.py", SLOW)
+    code, secs, out = _in_terminal(genv, ["run", "slow.py", "x=[1,2,3,4,5]", "--jobs", "2", "-y"], "tick 3")
+    violations = []
+    if code != 130:
+        violations.append(f"exit {code}, expected 130: {out[-500:]}")
+    if secs > 5:
+        violations.append(f"took {secs:.1f} s")
+    statuses = sorted(_statuses(genv))
+    if statuses != [("+", "terminated"), ("slow.py", "pending"), ("slow.py", "pending"),
+                    ("slow.py", "pending"), ("slow.py", "terminated"), ("slow.py", "terminated")]:
+        violations.append(f"statuses {statuses}")
+    if out.count("Running trial") != 2:
+        violations.append(f"trials started: {out.count('Running trial')}")
+    if _slow_processes(genv):
+        violations.append(f"processes left: {_slow_processes(genv)}")
+    violations += home_violations(genv, "ctrl-c parallel batch")
+    report("Ctrl-C of a parallel grid (--jobs 2)", 1, violations)
+
+
+def test_sigterm_of_a_parallel_grid(genv):
+    genv.write("slow.py", SLOW)
+    proc = start_guild(genv, "run", "slow.py", "x=[1,2,3]", "-j", "3", "-y")
+    _wait_for_output(proc, b"tick 2")
+    time.sleep(0.5)  # all three trials under way
+    os.kill(proc.pid, signal.SIGTERM)
+    started = time.monotonic()
+    code = proc.wait(timeout=15)
+    violations = []
+    if code != 143:
+        violations.append(f"exit {code}, expected 143")
+    if time.monotonic() - started > 5:
+        violations.append(f"took {time.monotonic() - started:.1f} s")
+    statuses = sorted(_statuses(genv))
+    if statuses != [("+", "terminated")] + [("slow.py", "terminated")] * 3:
+        violations.append(f"statuses {statuses}")
+    if wait_gone(proc.pid) or _slow_processes(genv):
+        violations.append(f"processes left {group_alive(proc.pid)} {_slow_processes(genv)}")
+    violations += home_violations(genv, "sigterm parallel batch")
+    report("SIGTERM of a parallel grid (-j 3)", 1, violations)

@@ -17,6 +17,10 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
 def prepare(opts: RunOptions, ctx: RunContext) -> Prepared:
     """Check and plan a `guild run` request (nothing is written until `start()`)."""
     run_mod.check_options(opts)
+    if opts.executor:
+        from guild.executors import select
+
+        select.check(opts.executor)
     if opts.restart:
         from guild.engine import restart as restart_mod
 

@@ -130,6 +130,9 @@ class NewBatch(Prepared):
         opts, ctx, opt = self.opts, self.ctx, self.opt
         run_dir = ctx.path(opts.run_dir) if opts.run_dir else os.path.join(ctx.runs_dir, lifecycle.new_run_id())
         batch_opts = opts.copy(label=opts.batch_label, tags=list(opts.batch_tags), additional_deps=[])
+        opdef = self.proto_plan.opdef
+        if batch_opts.jobs is None and opdef is not None and opdef.jobs:
+            batch_opts.jobs = opdef.jobs
 
         def populate(batch: Run) -> None:
             if opt.opdef is not None:

@@ -8,12 +8,12 @@ import os
 import sys
 
 from guild.batch import optimizers, trials as trials_mod
+from guild.batch.pool import TrialPool
 from guild.engine import start as start_mod
 from guild.engine.context import RunContext
 from guild.engine.process import SIGINT
 from guild.engine.options import RunOptions
-from guild.errors import GuildError, Interrupted, report
-from guild.executors.sequential import SequentialExecutor
+from guild.errors import GuildError, Interrupted, report, unexpected
 from guild.store.run import Run
 from guild.util import log, procs
 
@@ -26,7 +26,10 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
 
 
 def main() -> None:
+    from guild.engine import process
+
     log.set_runner_format(True)
+    process.trap_stop_signals()  # trials running in threads are stopped from this one
     try:
         ctx = process_context()
         code = run_batch(Run.for_dir(os.environ["RUN_DIR"]), ctx)
@@ -35,6 +38,10 @@ def main() -> None:
     except (KeyboardInterrupt, Interrupted) as e:
         log.info("Stopping batch")
         procs.exit_by_signal(getattr(e, "signum", SIGINT))
+    except Exception as e:  # one line, as the CLI gives it (LOG_LEVEL=10: the traceback)
+        if log.debug_enabled():
+            raise
+        code = report(unexpected(e))
     sys.stdout.flush()
     sys.exit(code)
 
@@ -57,27 +64,34 @@ def run_batch(batch: Run, ctx: RunContext) -> int:
     params = batch.get("run_params") or {}
     fail_on_error = bool(params.get("fail_on_trial_error"))
     runs_dir = os.path.dirname(batch.path) if _under_runs(batch, ctx) else ctx.runs_dir
-    executor = SequentialExecutor(ctx.echo)
+    with executor_for(params, ctx) as executor:
+        if opt.sequential:
+            from guild.batch import sequential
 
-    def trial_runner(trial: Run, stage: bool) -> int:
-        return run_trial(trial, stage, ctx, executor)
+            pool = TrialPool(executor, ctx, prepare_trial, stage=False, fail_on_error=fail_on_error,
+                             total=max_trials)
+            return sequential.run(batch, proto, opt, flags, max_trials, seed, runs_dir, pool)
+        trial_flags = generate(opt, flags, proto.get("user_flags") or {}, proto.get("trials") or [], max_trials, seed)
+        created: list[Run] = []
+        pool = TrialPool(executor, ctx, prepare_trial, stage=stage, fail_on_error=fail_on_error,
+                         total=len(trial_flags))
+        try:
+            created.extend(trials_mod.create_trial(batch, proto, tf, runs_dir) for tf in trial_flags)
+            for trial in created:
+                pool.start(trial)
+                if pool.stopped:
+                    break
+            return pool.drain()
+        finally:
+            _release_pending(created)
 
-    if opt.sequential:
-        from guild.batch import sequential
 
-        return sequential.run(batch, proto, opt, flags, max_trials, seed, runs_dir, fail_on_error, trial_runner)
-    trial_flags = generate(opt, flags, proto.get("user_flags") or {}, proto.get("trials") or [], max_trials, seed)
-    created: list[Run] = []
-    try:
-        created.extend(trials_mod.create_trial(batch, proto, tf, runs_dir) for tf in trial_flags)
-        for trial in created:
-            code = trial_runner(trial, stage)
-            if code != 0 and fail_on_error:
-                log.error("Stopping batch because a trial failed (pending trials can be started as needed)")
-                return code
-        return 0
-    finally:
-        _release_pending(created)
+def executor_for(params: dict[str, Any], ctx: RunContext) -> Executor:
+    """The executor of a batch's trials: `--executor` (local, a Dask scheduler address or a name
+    from the user config) with `--jobs` slots."""
+    from guild.executors import select
+
+    return select.executor(params.get("executor"), params.get("jobs"), ctx)
 
 
 def _release_pending(trials: list[Run]) -> None:
@@ -104,35 +118,10 @@ def generate(opt, flags: dict[str, Any], user_flags: dict[str, Any], file_trials
 
 def run_trial(trial: Run, stage: bool, ctx: RunContext, executor: Executor) -> int:
     """Run (or stage) a pending trial, like `guild run --restart <id> -y`; returns its exit code."""
-    status = trial.status
-    if status != "pending":
-        log.info(f"Skipping {trial.id} because its status is '{status}' (expected 'pending')")
-        return 0
-    flags = trial.get("flags") or {}
-    op = trial.opref.base_desc() if trial.opref else "?"
-    from guild.flags import encode
-
-    verb = "Staging" if stage else "Running"
-    log.info(f"{verb} trial {trial.id}: {op} ({encode.flags_desc(flags)})")
-    sys.stdout.flush()
-    msg = None
-    try:
-        job = prepare_trial(trial, flags, stage, ctx)
-        code = 0 if job is None else start_mod.exit_code_for(executor.submit(job).result())
-    except GuildError as e:
-        code, msg = e.exit_code, e.message
-    except Interrupted:
-        log.info(f"Trial {trial.id} was terminated")
-        raise
-    if code == 0:
-        return 0
-    if msg:
-        log.error(f"Trial {trial.id} exited with an error: ({code}) {msg}")
-    elif trial.status == "terminated":
-        log.info(f"Trial {trial.id} was terminated")
-    else:
-        log.error(f"Trial {trial.id} exited with an error ({code}) - see log for details")
-    return code
+    pool = TrialPool(executor, ctx, prepare_trial, stage=stage)
+    pool.start(trial)
+    pool.drain()
+    return pool.last_code
 
 
 def prepare_trial(trial: Run, flags: dict[str, Any], stage: bool, ctx: RunContext) -> StartJob | None:

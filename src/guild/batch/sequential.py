@@ -17,6 +17,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
     from typing import Any, Callable
 
+    from guild.batch.pool import TrialPool
+
 
 class Objective:
     """The scalar a batch minimizes: `COL` or `-COL` (maximize), COL in compare column syntax."""
@@ -54,9 +56,9 @@ class Objective:
 
 
 def run(batch: Run, proto: Run, opt: Optimizer, flags: dict[str, Any], max_trials: int | None,
-        seed: int | None, runs_dir: str, fail_on_error: bool,
-        run_trial: Callable[[Run, bool], int]) -> int:
-    """Create and run up to `max_trials` trials one at a time; returns the batch's exit code."""
+        seed: int | None, runs_dir: str, pool: TrialPool) -> int:
+    """Create and run up to `max_trials` trials on `pool`, each from the results known when a
+    slot frees (one at a time with one slot); returns the batch's exit code."""
     from guild.batch import bayesian
 
     bayesian.check_available(opt.name)
@@ -68,9 +70,12 @@ def run(batch: Run, proto: Run, opt: Optimizer, flags: dict[str, Any], max_trial
     random_starts = _int_flag(opt_flags.get("random-starts"), 3)
     py_rng = random.Random(seed)
     np_rng = None
-    succeeded = 0
     seen: dict[str, float | None] = {}  # objective by run id: completed runs do not change
     for i in range(max_trials):
+        pool.wait_for_slot()
+        if pool.stopped:
+            break
+        succeeded = pool.finished - pool.failed
         prev = find_prev()
         usable = _observations(prev, dims, objective, seen)
         if i < min(random_starts, max_trials):
@@ -93,13 +98,10 @@ def run(batch: Run, proto: Run, opt: Optimizer, flags: dict[str, Any], max_trial
         if i == 0:
             point.update({d.name: d.initial for d in dims if d.has_initial})
         trial = trials_mod.create_trial(batch, proto, {**fixed, **point}, runs_dir)
-        code = run_trial(trial, False)
-        if code == 0:
-            succeeded += 1
-        elif fail_on_error:
-            log.error("Stopping batch because a trial failed (pending trials can be started as needed)")
-            return code
-    return 0
+        pool.start(trial)
+        if pool.stopped:
+            break
+    return pool.drain()
 
 
 def _int_flag(val: Any, default: int) -> int:

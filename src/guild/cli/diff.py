@@ -106,7 +106,9 @@ def _rel_paths(args, run) -> list[str]:
 def _tool_cmd(cmd: str | None, rel_path: str) -> str:
     if cmd:
         return cmd
-    configured = _user_config().get("diff", {})
+    from guild.store.home import user_config
+
+    configured = user_config().get("diff", {})
     configured = configured.get("command") if isinstance(configured, dict) else None
     if isinstance(configured, str) and configured:
         return configured
@@ -130,22 +132,6 @@ def _default_tool() -> str:
             if shutil.which(tool.split()[0]):
                 return tool
     return "diff -ru"
-
-
-def _user_config() -> dict:
-    """The user config file in use (runs.md §1.2 order), or {} when there is none."""
-    from guild.store import home
-    from guild.util import yamlutil
-
-    path = home.user_config_path()
-    if not os.path.isfile(path):
-        return {}
-    try:
-        with open(path, "rb") as f:
-            data = yamlutil.load(f.read())
-    except (OSError, *yamlutil.yaml_error_types()) as e:
-        raise GuildError(f"error reading {path}: {e}") from None
-    return data if isinstance(data, dict) else {}
 
 
 def _call_tool(cmd: str, left: str, right: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from guild.errors import GuildError, Interrupted, report
+from guild.errors import GuildError, Interrupted, report, unexpected
 
 from guild.cli.commands import ALIASES, COMMANDS, GROUP_DESCRIPTIONS, GROUPS, UNAVAILABLE, command_rows
 
@@ -47,18 +47,9 @@ def main(argv: list[str] | None = None) -> None:
 
         if log.debug_enabled():
             raise
-        code = report(_unexpected(e))
+        code = report(unexpected(e))
     sys.stdout.flush()
     sys.exit(code or 0)
-
-
-def _unexpected(e: Exception) -> GuildError:
-    if isinstance(e, RecursionError):
-        return GuildError("input is nested too deeply or refers to itself")
-    if isinstance(e, OSError):
-        return GuildError(str(e))
-    return GuildError(f"unexpected error: {type(e).__name__}: {e}",
-                      hint="Run the command again with 'guild --debug' to see where it happened.")
 
 
 def _main(argv: list[str]) -> int | None:

@@ -22,8 +22,11 @@ DEFAULTS: dict[str, Any] = {
     "help_model": False, "test_sourcecode": False, "test_flags": False,
     "test_output_scalars": None, "test_output_attrs": None, "debug_sourcecode": None,
     "break_": [], "break_on_error": False, "edit_flags": False, "edit_comment": False,
-    "edit_batch_comment": False, "remote": None, "no_wait": False,
+    "edit_batch_comment": False, "remote": None, "no_wait": False, "jobs": None, "executor": None,
 }
+# Options of this guild that Guild did not have: saved in run_params only when given, so runs
+# made without them keep Guild's run_params.
+_SAVED_WHEN_SET = ("jobs", "executor")
 
 
 class RunOptions:
@@ -50,9 +53,10 @@ class RunOptions:
 
     def to_run_params(self) -> dict[str, Any]:
         values = ((name, getattr(self, name)) for name in DEFAULTS)
-        return {name: list(val) if isinstance(val, list) else val for name, val in values}
+        return {name: list(val) if isinstance(val, list) else val for name, val in values
+                if val is not None or name not in _SAVED_WHEN_SET}
 
     def copy(self, **changes: Any) -> "RunOptions":
-        data = self.to_run_params()
+        data = {name: getattr(self, name) for name in DEFAULTS}
         data.update(changes)
         return RunOptions(**data)

@@ -198,6 +198,26 @@ def _raise_interrupted(signum: int, _frame) -> None:
     raise Interrupted(signum)
 
 
+# A stop signal the main thread received, for runs waited on in other threads (signals reach
+# only the main thread): parallel trials of a batch are stopped through it.
+_stop_request: int | None = None
+_THREAD_POLL = 0.2  # seconds between checks of it by waits in other threads
+
+
+def _in_main_thread() -> bool:
+    import sys
+
+    threading = sys.modules.get("threading")  # no other threads if it was never imported
+    return threading is None or threading.current_thread() is threading.main_thread()
+
+
+def request_stop(signum: int | None) -> None:
+    """Stop every run this process waits on in other threads as if it got `signum` (None to
+    clear the request)."""
+    global _stop_request
+    _stop_request = signum
+
+
 def trap_stop_signals() -> dict[int, object] | None:
     """Turn SIGTERM and SIGHUP into `Interrupted` (SIGINT is already KeyboardInterrupt); returns
     the handlers to restore, or None outside the main thread, where signals cannot be caught."""
@@ -218,8 +238,11 @@ class _Stopper:
     is a Ctrl-C its terminal already sent it), and whatever is left of its process tree is
     killed after the grace period. A second stop signal kills at once."""
 
-    def __init__(self, proc: Process, stop_after: float | None, kill_delay: float, grace: float):
+    def __init__(self, proc: Process, stop_after: float | None, kill_delay: float, grace: float,
+                 stop_file: str | None = None):
         self.proc = proc
+        self.in_thread = not _in_main_thread()
+        self.stop_file = stop_file
         self.kill_delay = kill_delay
         self.grace = grace
         self.started = time.monotonic()
@@ -230,7 +253,10 @@ class _Stopper:
 
     def timeout(self) -> float | None:
         times = [t for t in (self.term_at, self.kill_at) if t is not None]
-        return max(0.0, min(times) - time.monotonic()) if times else None
+        timeout = max(0.0, min(times) - time.monotonic()) if times else None
+        if self.in_thread:
+            return _THREAD_POLL if timeout is None else min(timeout, _THREAD_POLL)
+        return timeout
 
     def interrupt(self, signum: int) -> None:
         now = time.monotonic()
@@ -246,6 +272,10 @@ class _Stopper:
     def check(self) -> None:
         from guild.util import log
 
+        if self.in_thread and self.signum is None:
+            requested = _stop_request if _stop_request is not None else _file_request(self.stop_file)
+            if requested is not None:
+                self.interrupt(requested)
         now = time.monotonic()
         if self.kill_at is not None and now >= self.kill_at:
             if self.signum is not None:
@@ -258,6 +288,17 @@ class _Stopper:
             self.proc.send_signal(SIGTERM)
             self.term_at = None
             self.kill_at = now + self.kill_delay
+
+
+def _file_request(path: str | None) -> int | None:
+    if path is None:
+        return None
+    try:
+        with open(path) as f:
+            text = f.read().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else SIGTERM
 
 
 def _terminal_interrupts(pid: int) -> bool:
@@ -277,13 +318,16 @@ def _terminal_interrupts(pid: int) -> bool:
 
 
 def wait_with_tee(proc: Process, tee: OutputTee | None, stop_after: float | None = None,
-                  stop_kill_delay: float = 30, grace: float = STOP_GRACE) -> tuple[int, int | None]:
+                  stop_kill_delay: float = 30, grace: float = STOP_GRACE,
+                  stop_file: str | None = None) -> tuple[int, int | None]:
     """Pump the process's pipes into `tee` and wait for its exit; returns its exit status and
     the stop signal this process received meanwhile (None if none). `--stop-after` sends SIGTERM
     after `stop_after` minutes, SIGKILL `stop_kill_delay` s later. An interrupted op that does not
     exit 0 is recorded as killed by the signal (`terminated`), and no process of its tree is
-    left behind."""
-    stopper = _Stopper(proc, stop_after, stop_kill_delay, grace)
+    left behind. Waiting in another thread than the main one, the op is also stopped when
+    `request_stop` is called, or when `stop_file` appears (holding the signal number: how a
+    batch stops a trial running on a Dask worker)."""
+    stopper = _Stopper(proc, stop_after, stop_kill_delay, grace, stop_file)
     try:
         while True:
             try:

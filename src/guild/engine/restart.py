@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
     from guild.engine.context import RunContext
 
 # run_params replaced on restart, only when the new value is truthy (pipelines-and-batches.md §2.1).
-_MERGED_PARAMS = ("force_sourcecode", "gpus", "label", "needed", "tags")
+_MERGED_PARAMS = ("force_sourcecode", "gpus", "label", "needed", "tags", "jobs", "executor")
 
 
 def find_run(spec: str, ctx: RunContext) -> Run:

@@ -182,6 +182,10 @@ def _check_not_batch(opts: RunOptions) -> None:
         raise GuildError("cannot save trials for a non-batch operation")
     if opts.max_trials is not None:
         log.warning("not a batch run - ignoring --max-trials")
+    if opts.jobs is not None:
+        log.warning("not a batch run - ignoring --jobs")
+    if opts.executor is not None:
+        log.warning("not a batch run - ignoring --executor")
     if opts.batch_comment:
         log.warning("operation is not a batch - ignoring batch comment")
 

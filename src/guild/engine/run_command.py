@@ -42,6 +42,10 @@ RUN_COMMAND = Command(
         Opt(["--random-seed"], "random_seed", "value", "Random seed used when sampling trials or flag values.", "N", type=int),
         Opt(["--fail-on-trial-error"], "fail_on_trial_error", "flag", "Stop batch operations when a trial exits with an error."),
         Opt(["--stage-trials"], "stage_trials", "flag", "For batch operations, stage trials without running them."),
+        Opt(["-j", "--jobs"], "jobs", "value", "For batch operations, run up to N trials at once (default is 1, "
+            "or the operation's `jobs`).", "N", type=int, min=1),
+        Opt(["--executor"], "executor", "value", "For batch operations, where trials run: `local` (default), "
+            "`tcp://HOST:PORT` of a Dask scheduler, or an executor named in the user config.", "ADDRESS"),
         Opt(["--keep-batch"], "keep_batch", "flag", "Keep the batch run after it completes successfully."),
         Opt(["--keep-run"], "keep_run", "flag", "Keep the run even if configured for deletion on success."),
         Opt(["-bl", "--batch-label"], "batch_label", "value", "Label to use for batch runs.", "LABEL"),

@@ -11,7 +11,7 @@ import os
 from guild.engine import environ, facts, opconfig, process
 from guild.errors import GuildError, Interrupted
 from guild.store.run import Run
-from guild.util import clock
+from guild.util import clock, files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -107,6 +107,7 @@ def _start(run: Run, plan: RunPlan, job: StartJob, echo: Echo | None) -> int:
     if job.pip_freeze:
         run.write_attr("pip_freeze", facts.pip_freeze())
     run.set_marker("STAGED", False)
+    files.remove_if_exists(run.guild_path(STOP_REQUEST))  # left by a stop that came too late
     run.write_attr("started", clock.timestamp_us())
     env = process_env(run, plan, job)
     run.write_attr("env", environ.saved_env(env, job.env_secrets))
@@ -125,13 +126,19 @@ def _start(run: Run, plan: RunPlan, job: StartJob, echo: Echo | None) -> int:
     stop_kill_delay = float(env.get("STOP_AFTER_KILL_DELAY") or 30)
     saved_handlers = process.trap_stop_signals()
     try:
-        code, signum = process.wait_with_tee(proc, tee, job.stop_after, stop_kill_delay, _stop_grace(argv))
+        code, signum = process.wait_with_tee(proc, tee, job.stop_after, stop_kill_delay, _stop_grace(argv),
+                                             stop_file=run.guild_path(STOP_REQUEST))
     finally:
         process.restore_signals(saved_handlers)
     _finish(run, code)
     if signum is not None:
         raise Interrupted(signum)
     return code
+
+
+# A file another process writes into a running run's .guild (the signal number) to stop it where
+# signals cannot reach: a trial running in a thread, here or on a Dask worker.
+STOP_REQUEST = "STOP-REQUEST"
 
 
 def _stop_grace(argv: list[str]) -> float:

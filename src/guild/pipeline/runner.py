@@ -11,7 +11,7 @@ from guild.batch import launch
 from guild.engine.context import RunContext
 from guild.engine.process import SIGINT
 from guild.engine.options import RunOptions
-from guild.errors import GuildError, Interrupted, report
+from guild.errors import GuildError, Interrupted, report, unexpected
 from guild.executors.sequential import SequentialExecutor
 from guild.pipeline.steps import PASSED_OPTIONS, Step, parse_steps, resolve_step_flags
 from guild.store.run import Run
@@ -33,6 +33,10 @@ def main() -> None:
         code = report(e)
     except (KeyboardInterrupt, Interrupted) as e:
         procs.exit_by_signal(getattr(e, "signum", SIGINT))
+    except Exception as e:  # one line, as the CLI gives it (LOG_LEVEL=10: the traceback)
+        if log.debug_enabled():
+            raise
+        code = report(unexpected(e))
     sys.stdout.flush()
     sys.exit(code)
 

@@ -48,6 +48,7 @@ class OpDef:
         "optimizers": None,
         "objective": None,
         "default_max_trials": None,
+        "jobs": None,  # trials of a batch of this op run at once (`--jobs` wins)
         "delete_on_success": False,
         "pip_freeze": None,
         "python_path": [],
@@ -58,6 +59,7 @@ class OpDef:
         "default_flag_arg_skip": False,
         "python_requires": None,
         "is_script": False,
+        "is_builtin": False,  # an operation of guild itself (`project.builtins`)
         "script_path": None,
         "raw": {},
     }
@@ -153,6 +155,7 @@ def build_opdef(name: str, data: dict, model: dict, model_name: str, guildfile_p
         optimizers=optimizers,
         objective=data.get("objective"),
         default_max_trials=_opt_int(data.get("default-max-trials")),
+        jobs=_opt_int(data.get("jobs")),
         delete_on_success=bool(data.get("delete-on-success")),
         pip_freeze=data.get("pip-freeze"),
         python_path=_str_list(data.get("python-path")),

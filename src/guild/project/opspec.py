@@ -11,6 +11,7 @@ import shlex
 
 from guild.errors import GuildError
 from guild.project.guildfile import Guildfile, ModelDef, load_guildfile
+from guild.project.builtins import builtin_opdef
 from guild.project.opdef import OpDef
 
 _OPS_HINT = "Try 'guild operations' for a list of available operations."
@@ -38,6 +39,9 @@ def resolve_opspec(spec: str | None, cwd: str, parse_cache: str | None = None) -
             script = script_opdef(spec, cwd)
             if script:
                 return script
+            builtin = builtin_opdef(op_name, cwd) if model_name is None else None
+            if builtin is not None:
+                return builtin
             if model.name:
                 raise GuildError(
                     f"operation '{op_name}' is not defined for model '{model.name}'",
@@ -46,6 +50,9 @@ def resolve_opspec(spec: str | None, cwd: str, parse_cache: str | None = None) -
     script = script_opdef(spec, cwd)
     if script:
         return script
+    builtin = builtin_opdef(op_name, cwd) if pkg is None and model_name is None else None
+    if builtin is not None:
+        return builtin
     if model_name is None:
         raise GuildError(
             f"cannot find operation {spec}",

@@ -109,7 +109,7 @@ OP_KEYS: dict[str, Callable[[Any], str | None]] = {
     "output-attrs": _patterns, "env": _env, "env-secrets": _str_or_list, "requires": _any,
     "compare": _str_or_list, "python-requires": _str, "python-path": _str_or_list,
     "pip-freeze": _bool, "delete-on-success": _bool, "run-attrs": _mapping,
-    "default-max-trials": _int, "optimizers": _any, "optimizer": _any, "objective": _objective,
+    "default-max-trials": _int, "jobs": _int, "optimizers": _any, "optimizer": _any, "objective": _objective,
     "plugins": _plugins, "stoppable": _bool, "handle-keyboard-interrupt": _bool,
     "default-flag-arg-skip": _bool, "notebook": _any, "publish": _any, "flag-encoder": _any,
     "can-stage-trials": _bool, "set-trace": _any, "output-attrs-skip": _any, "nb-cells": _any,

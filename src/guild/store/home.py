@@ -89,3 +89,18 @@ def user_config_path() -> str:
         if path and os.path.isfile(path):
             return os.path.abspath(path)
     return os.path.abspath(os.path.expanduser(env)) if env else default
+
+
+def user_config() -> dict:
+    """The user config file in use (`user_config_path`), or {} when there is none."""
+    from guild.util import yamlutil
+
+    path = user_config_path()
+    if not os.path.isfile(path):
+        return {}
+    try:
+        with open(path, "rb") as f:
+            data = yamlutil.load(f.read())
+    except (OSError, *yamlutil.yaml_error_types()) as e:
+        raise GuildError(f"error reading {path}: {e}") from None
+    return data if isinstance(data, dict) else {}
