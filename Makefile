@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 venv: $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test,dev,hpo,tensorboard,dask]'
+	$(BIN)/python -m pip install -q -e '.[test,dev,hpo,tensorboard,dask,notebook]'
 
 test: venv
 	$(BIN)/lint-imports

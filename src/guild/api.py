@@ -430,6 +430,33 @@ def run_scalars(run: Run, ctx: RunContext | None = None) -> list[ScalarSummary]:
     return summaries(run.path, cache=scalar_cache(ctx))
 
 
+def scalar_values(run: Run) -> Iterator[tuple[str, str, float, int]]:
+    """Every scalar value the run logged, as (source prefix, tag, value, step), file by file."""
+    from guild.scalars import events
+
+    for prefix, path, names in events.find_sources(run.path):
+        for name in names:
+            try:
+                for tag, val, step, _wall in events.iter_events(os.path.join(path, name)):
+                    yield prefix, tag, val, step
+            except events.EventDecodeError:
+                break
+
+
+def logged_attributes(run: Run) -> dict[str, Any]:
+    """The attributes a run logged (output attributes) and those its operation set
+    (`run-attrs`), by name."""
+    from guild.scalars.summary import run_attributes
+
+    attrs: dict[str, Any] = {}
+    opdef_attrs = run.get("opdef_attrs")
+    if isinstance(opdef_attrs, dict):
+        attrs.update({str(k): v for k, v in opdef_attrs.items()})
+    for prefix, name, text in run_attributes(run.path):
+        attrs[name if prefix in ("", ".guild") else f"{prefix}#{name}"] = text
+    return attrs
+
+
 def run_files(run: Run, all_files: bool = False) -> list[str]:
     """The run's files (relative paths, sorted), without Guild's `.guild` dir unless `all_files`."""
     files = sorted(run.iter_files())

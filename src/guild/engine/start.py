@@ -15,6 +15,8 @@ from guild.util import clock, files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
+    from typing import Any
+
     from guild.engine.context import Echo, RunContext
     from guild.engine.options import RunOptions
     from guild.engine.plan import RunPlan
@@ -179,8 +181,14 @@ def _finish(run: Run, code: int) -> None:
 
 def _scalar_handler(run: Run, plan: RunPlan):
     """A line handler that captures output scalars and attributes into the run's TF event files."""
-    scalars_config = plan.op_config.get("output-scalars")
-    attrs_config = plan.op_config.get("output-attrs")
+    return output_handler(run, plan.op_config.get("output-scalars"), plan.op_config.get("output-attrs"),
+                          set(plan.flags))
+
+
+def output_handler(run: Run, scalars_config: Any, attrs_config: Any, flag_names: set[str]):
+    """A line handler writing the output scalars and attributes `scalars_config` and
+    `attrs_config` find (None: Guild's default patterns; False or []: none) into the run's TF
+    event files; None when neither is on."""
     scalars_on = scalars_config is not False and scalars_config != []
     attrs_on = attrs_config is not False and attrs_config != []
     if not scalars_on and not attrs_on:
@@ -188,7 +196,6 @@ def _scalar_handler(run: Run, plan: RunPlan):
     from guild.scalars.events import EventWriter
     from guild.scalars.patterns import OutputAttrs, OutputScalars
 
-    flag_names = set(plan.flags)
     scalars = OutputScalars(scalars_config, flag_names) if scalars_on else None
     attrs = OutputAttrs(attrs_config, flag_names) if attrs_on else None
     writers: dict[str, EventWriter] = {}

@@ -191,6 +191,8 @@ def op_matches(run: Run, val: str) -> bool:
     if opref is None:
         return False
     pkg, model, op = _split_opspec(val)
+    if opref.pkg_type == "func" and op.endswith("()"):  # runs of Python functions show as `name()`
+        op = op[:-2]
     return (_part_matches(pkg, opref.pkg_name) and _part_matches(model, opref.model_name)
             and _part_matches(op, opref.op_name))
 
