@@ -94,7 +94,10 @@ def prepare(opts: RunOptions, ctx: RunContext | None = None) -> Prepared:
     `start()` creates and starts (or stages) the run."""
     from guild.batch import launch
 
-    return launch.prepare(opts, _ctx(ctx))
+    ctx = _ctx(ctx)
+    if not opts.restart:
+        ctx.ensure_home()  # a first run makes the Guild home it is given
+    return launch.prepare(opts, ctx)
 
 
 def check_run_options(opts: RunOptions) -> None:

@@ -250,8 +250,17 @@ HOME_ARGS = {
 NO_HOME_COMMANDS = {"operations", "api help-op", "api ops", "init", "help", "models", "shell"}  # project commands
 
 
-@pytest.mark.parametrize("kind", ["missing", "file"])
-@pytest.mark.parametrize("path", [p for p in COMMAND_PATHS if p not in NO_HOME_COMMANDS])
+def _bad_home_cases():
+    for path in COMMAND_PATHS:
+        if path in NO_HOME_COMMANDS:
+            continue
+        for kind in ("missing", "file"):
+            if path == "run" and kind == "missing":
+                continue  # a first run makes its home (test_first_run_makes_its_guild_home)
+            yield path, kind
+
+
+@pytest.mark.parametrize("path,kind", list(_bad_home_cases()))
 def test_bad_guild_home(genv, tmp_path, path, kind):
     genv.write("guild.yml", GOOD_GUILD_YML)
     genv.write("hello.py", HELLO_PY)
@@ -267,6 +276,18 @@ def test_bad_guild_home(genv, tmp_path, path, kind):
     assert not os.path.isdir(home)
     r = genv.run("-H", home, *argv)
     assert_error(r, 1, msg)
+
+
+def test_first_run_makes_its_guild_home(genv, tmp_path):
+    genv.write("hello.py", HELLO_PY)
+    home = tmp_path / "new" / "home"
+    r = genv.run("run", "hello.py", "-y", env={"GUILD_HOME": str(home)})
+    assert r.rc == 0, r.err
+    assert len(os.listdir(home / "runs")) == 1
+    r = genv.run("-H", str(tmp_path / "other"), "run", "hello.py", "-y")
+    assert r.rc == 0 and os.path.isdir(tmp_path / "other" / "runs")
+    r = genv.run("runs", env={"GUILD_HOME": str(tmp_path / "not-made")})  # reading makes nothing
+    assert r.rc == 1 and not os.path.exists(tmp_path / "not-made")
 
 
 # ---- corrupt run directories

@@ -140,5 +140,5 @@ def test_missing_tensorboard(genv, tmp_path):
     assert r.rc == 1
     assert r.err == (
         "guild: TensorBoard is not installed\n"
-        "Install it with 'pip install guild-modern[tensorboard]' (the 'tensorboard' extra) "
-        "or 'pip install tensorboard'.\n")
+        "Install it with 'pip install tensorboard' (or, in a checkout of guild, "
+        "pip install -e '.[tensorboard]').\n")

@@ -30,7 +30,8 @@ def check_available(algorithm: str) -> None:
 
     if importlib.util.find_spec("sklearn") is None or importlib.util.find_spec("numpy") is None:
         raise GuildError(
-            f"the {algorithm} optimizer requires the 'hpo' extra: pip install 'guild-modern[hpo]'"
+            f"the {algorithm} optimizer requires scikit-learn: pip install scikit-learn (or, in a checkout "
+            f"of guild, pip install -e '.[hpo]')"
         )
 
 

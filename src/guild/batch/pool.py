@@ -41,6 +41,7 @@ class TrialPool:
         self.failed = 0
         self.code = 0  # the batch's exit code: a failed trial's, with fail_on_error
         self.last_code = 0  # the exit code of the trial that ended last
+        self.started_us = _now_us()
         self.stopped = False  # no new trials: one failed with fail_on_error
 
     @property
@@ -131,15 +132,28 @@ class TrialPool:
                 self.stopped = True
                 self.code = code
                 log.error("Stopping batch because a trial failed (pending trials can be started as needed)")
-        self._progress()
+        self._progress(trial)
 
-    def _progress(self) -> None:
-        if not self.parallel or not _isatty(sys.stderr):
+    def _progress(self, trial: Run) -> None:
+        """`trial 3/20 completed, 2 running, 15 pending - elapsed 0:00:07, loss 0.25` for a
+        person watching (util.progress.wanted)."""
+        from guild.util import progress
+
+        if not progress.wanted():
             return
+        from guild.util.clock import format_duration
+
         total = f"/{self.total}" if self.total else ""
-        queued = f", {self.total - self.finished - len(self.running)} pending" if self.total else ""
-        sys.stderr.write(f"trial {self.finished}{total} completed, {len(self.running)} running{queued}\n")
-        sys.stderr.flush()
+        parts = [f"trial {self.finished}{total} completed"]
+        if self.parallel:
+            parts.append(f"{len(self.running)} running")
+            if self.total:
+                parts.append(f"{max(self.total - self.finished - len(self.running), 0)} pending")
+        details = [f"elapsed {format_duration(self.started_us, _now_us())}"]
+        scalar = _last_scalar(trial)
+        if scalar:
+            details.append(scalar)
+        log.info(f"{', '.join(parts)} - {', '.join(details)}")
 
     def _guarded(self, fn):
         """Run `fn`; a stop signal meanwhile stops every running trial first (parallel pools:
@@ -175,8 +189,22 @@ class TrialPool:
                     self._record(trial, code, None)
 
 
-def _isatty(stream) -> bool:
+def _now_us() -> int:
+    from guild.util import clock
+
+    return clock.timestamp_us()
+
+
+def _last_scalar(trial: Run) -> str:
+    """`loss 0.25`: the trial's last loss (or its first scalar), for a progress line."""
+    from guild.scalars.summary import run_scalars
+    from guild.util.text import float32_shortest
+
     try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+        summaries = run_scalars(trial.path)
+    except Exception:
+        return ""
+    chosen = next((s for s in summaries if s.key == "loss"), summaries[0] if summaries else None)
+    if chosen is None or chosen.last_val is None:
+        return ""
+    return f"{chosen.key} {float32_shortest(chosen.last_val):g}"

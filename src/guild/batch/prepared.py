@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 
+from guild import GUILD_AI_VERSION  # builtin oprefs name Guild AI's version
 from guild.engine import lifecycle, plan as plan_mod, run as run_mod
 from guild.engine.options import RunOptions
 from guild.engine.run import Prepared
@@ -18,8 +19,6 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
 
     from guild.batch.optimizers import Optimizer
     from guild.engine.context import RunContext
-
-GUILD_VERSION = "0.9.1"
 
 
 def prepare_batch(opts: RunOptions, opdef, user_flags: dict[str, Any], flags: dict[str, Any],
@@ -341,7 +340,7 @@ def _batch_plan(opt: Optimizer, opts: RunOptions, opt_flags: dict, opt_user_flag
         return plan
     template = opts.batch_label
     return plan_mod.RunPlan(
-        opref=OpRef("builtin", "guildai", GUILD_VERSION, opt.model, opt.name),
+        opref=OpRef("builtin", "guildai", GUILD_AI_VERSION, opt.model, opt.name),
         op_config=_batch_op_config(opt, opts.keep_batch, opt.flagdefs),
         flags=opt_flags,
         user_flags=opt_user_flags,

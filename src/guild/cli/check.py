@@ -15,7 +15,8 @@ def main(args) -> int:
     from guild.store import home
 
     rows = [
-        ("guild_version", guild.__version__),
+        ("guild_version", f"{guild.__version__} (guild-modern)"),
+        ("guild_ai_compatible", guild.GUILD_AI_VERSION),
         ("guild_install_location", os.path.dirname(guild.__file__)),
         ("guild_home", home.guild_home()),
         ("python_version", sys.version.split("\n")[0]),

@@ -14,7 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("guild.cli.check", "Check the Guild setup."),
     "comment": ("guild.cli.comment", "Add or remove run comments."),
     "compare": ("guild.cli.compare", "Compare run results."),
-    "completion": (UNAVAILABLE, "Generate command completion script."),
+    "completion": ("guild.cli.completion", "Generate command completion script."),
     "diff": ("guild.cli.diff", "Diff two runs."),
     "download": ("guild.cli.download", "Download a file resource."),
     "export": ("guild.cli.export", "Export one or more runs."),

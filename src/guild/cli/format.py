@@ -159,15 +159,19 @@ def preview_row(run: Run) -> list[str]:
             status_with_remote(run), label_field(run)]
 
 
+def _widths(rows: list[list[str]]) -> list[int]:
+    widths = [0] * max(len(r) for r in rows)
+    for row in rows:
+        for i, val in enumerate(row[:-1]):
+            widths[i] = max(widths[i], len(val))
+    return widths
+
+
 def format_table(rows: list[list[str]]) -> str:
     """Left-aligned columns padded to the widest value + 2; the last column unpadded."""
     if not rows:
         return ""
-    ncols = max(len(r) for r in rows)
-    widths = [0] * ncols
-    for row in rows:
-        for i, val in enumerate(row[:-1]):
-            widths[i] = max(widths[i], len(val))
+    widths = _widths(rows)
     lines = []
     for row in rows:
         parts = [val.ljust(widths[i] + 2) for i, val in enumerate(row[:-1])]
@@ -176,8 +180,9 @@ def format_table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def write_table(rows: list[list[str]], out=None, indent: str = "") -> None:
-    """Print a table; on a TTY each line is cut at the terminal width."""
+def write_table(rows: list[list[str]], out=None, indent: str = "", status_col: int | None = None) -> None:
+    """Print a table; on a TTY each line is cut at the terminal width, and the run statuses in
+    column `status_col` are coloured (unless NO_COLOR is set)."""
     out = out or sys.stdout
     text = format_table(rows)
     if not text:
@@ -186,7 +191,27 @@ def write_table(rows: list[list[str]], out=None, indent: str = "") -> None:
     if out.isatty():
         width = terminal_width()
         lines = [line[:width] for line in lines]
+        if status_col is not None:
+            lines = _status_colours(lines, rows, status_col, len(indent), out)
     out.write("\n".join(lines) + "\n")
+
+
+def _status_colours(lines: list[str], rows: list[list[str]], col: int, indent: int, out) -> list[str]:
+    from guild.util import style
+
+    if not style.enabled(out):
+        return lines
+    start = indent + sum(w + 2 for w in _widths(rows)[:col])
+    painted = []
+    for line, row in zip(lines, rows):
+        cell = row[col] if col < len(row) else ""
+        word = cell.split(" ", 1)[0]
+        end = start + len(word)
+        name = style.STATUS_STYLES.get(word)
+        if name and line[start:end] == word:
+            line = line[:start] + style.paint(word, name) + line[end:]
+        painted.append(line)
+    return painted
 
 
 def terminal_width() -> int:

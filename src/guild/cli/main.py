@@ -56,9 +56,9 @@ def _main(argv: list[str]) -> int | None:
     while argv and argv[0].startswith("-"):
         opt = argv.pop(0)
         if opt == "--version":
-            from guild import __version__
+            from guild import version_line
 
-            print(f"guild {__version__}")
+            print(version_line())
             return 0
         if opt == "--help":
             return _print_root_help()
@@ -80,9 +80,17 @@ def _main(argv: list[str]) -> int | None:
             raise GuildError(f"unrecognized option '{opt}'", hint="Try 'guild --help' for more information.", exit_code=2)
     if not argv:
         return _print_root_help()
+    if argv[0] == "__complete":  # shell completion (`guild completion` scripts call it)
+        from guild.cli import complete
+
+        return complete.main(argv[1:])
     name = ALIASES.get(argv[0], argv[0])
     if name not in COMMANDS:
-        raise GuildError(f"No such command '{argv[0]}'.", hint="Try 'guild --help' for more information.", exit_code=2)
+        from guild.util.text import did_you_mean
+
+        hint = did_you_mean(argv[0], [*COMMANDS, *ALIASES])
+        raise GuildError(f"No such command '{argv[0]}'.{hint}", hint="Try 'guild --help' for more information.",
+                         exit_code=2)
     rest = argv[1:]
     module_name = COMMANDS[name][0]
     typed = argv[0]
@@ -106,7 +114,9 @@ def _group_subcommand(group: str, rest: list[str]) -> tuple[str, list[str]] | No
     if rest and not rest[0].startswith("-"):
         sub = aliases.get(rest[0], rest[0])
         if sub not in subcommands:
-            raise GuildError(f"No such command '{rest[0]}'.",
+            from guild.util.text import did_you_mean
+
+            raise GuildError(f"No such command '{rest[0]}'.{did_you_mean(rest[0], subcommands)}",
                              hint=f"Try 'guild {group} --help' for more information.", exit_code=2)
         return subcommands[sub][0], rest[1:]
     if default is None:

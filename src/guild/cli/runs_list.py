@@ -57,9 +57,9 @@ def main(args) -> int:
 
 def _limit_note(limit: int, total: int) -> None:
     msg = f"Showing the first {limit} runs ({total} total) - use --all to show all or -m to show more"
-    if sys.stderr.isatty():
-        msg = f"\x1b[2m{msg}\x1b[0m"
-    sys.stderr.write(msg + "\n")
+    from guild.util import style
+
+    sys.stderr.write(style.styled(msg, "dim", sys.stderr) + "\n")
 
 
 def _print_runs(runs, args) -> None:
@@ -67,7 +67,7 @@ def _print_runs(runs, args) -> None:
 
     rows = [format.run_row(run, i, args.simplified) for i, run in enumerate(runs, 1)]
     if not args.verbose and not args.comments:
-        format.write_table(rows)
+        format.write_table(rows, status_col=2 if args.simplified else 3)
         return
     lines = format.format_table(rows).split("\n") if rows else []
     out = []

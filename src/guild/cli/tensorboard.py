@@ -82,8 +82,8 @@ def _import_tensorboard():
     except ImportError:
         raise GuildError(
             "TensorBoard is not installed",
-            hint="Install it with 'pip install guild-modern[tensorboard]' (the 'tensorboard' extra) "
-                 "or 'pip install tensorboard'.") from None
+            hint="Install it with 'pip install tensorboard' (or, in a checkout of guild, "
+                 "pip install -e '.[tensorboard]').") from None
     return program, version.VERSION
 
 

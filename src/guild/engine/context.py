@@ -78,6 +78,14 @@ class RunContext:
             self._home = home.guild_home(self.cwd, self.environ)
         return self._home
 
+    def ensure_home(self) -> str:
+        """The Guild home, made if GUILD_HOME (or `-H`) names one that does not exist yet."""
+        if self._home is None:
+            from guild.store import home
+
+            self._home = home.guild_home(self.cwd, self.environ, create=True)
+        return self._home
+
     @property
     def runs_dir(self) -> str:
         return os.path.join(self.home, "runs")

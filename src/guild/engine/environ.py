@@ -77,8 +77,9 @@ def _join_paths(*parts: str) -> str:
 
 
 def saved_env(env: dict[str, str], secrets: list[str] | None = None) -> dict[str, str]:
-    """`env` minus names listed as secrets or containing password/token/secret."""
-    hidden = set(secrets or ())
+    """`env` minus names listed as secrets or containing password/token/secret, and guild's own
+    terminal hint (GUILD_PROGRESS: not part of what a run ran with)."""
+    hidden = set(secrets or ()) | {"GUILD_PROGRESS"}
     return {
         k: v for k, v in sorted(env.items())
         if k not in hidden and not any(w in k.lower() for w in _SECRET_WORDS)

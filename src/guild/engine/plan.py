@@ -158,9 +158,9 @@ def decode_user_flags(args: list[str], flagdefs: dict[str, dict]) -> tuple[dict[
 
 def opref_for(opdef) -> OpRef:
     if opdef.is_builtin:
-        from guild import __version__
+        from guild import GUILD_AI_VERSION
 
-        return OpRef("builtin", "guildai", __version__, "", opdef.name)
+        return OpRef("builtin", "guildai", GUILD_AI_VERSION, "", opdef.name)
     if opdef.is_script:
         return OpRef("script", os.path.dirname(opdef.script_path), "", "", opdef.name)
     return OpRef("guildfile", opdef.guildfile_path, _md5(opdef.guildfile_path), opdef.model_name, opdef.name)

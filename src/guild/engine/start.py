@@ -65,6 +65,9 @@ class StartJob:
 def job_for(run: Run, plan: RunPlan, opts: RunOptions, ctx: RunContext) -> StartJob:
     """The job that starts `run` (created from `plan`) with the start options in `opts`."""
     environ = ctx.environ
+    if _progress_on_terminal(ctx) and "GUILD_PROGRESS" not in environ:
+        # batch and pipeline processes write to a pipe: this says a person is watching
+        environ = {**environ, "GUILD_PROGRESS": "1"}
     if opts.break_ or opts.break_on_error:  # pdb settings the op launcher reads
         environ = dict(environ)
         if opts.break_:
@@ -80,6 +83,19 @@ def job_for(run: Run, plan: RunPlan, opts: RunOptions, ctx: RunContext) -> Start
     job.run = run
     job.plan = plan
     return job
+
+
+def _progress_on_terminal(ctx: RunContext) -> bool:
+    import sys
+
+    from guild.engine.context import terminal_echo
+
+    if ctx.echo is not terminal_echo or ctx.is_set("NO_PROGRESS"):
+        return False
+    try:
+        return sys.stderr.isatty()
+    except ValueError:
+        return False
 
 
 def run_job(job: StartJob, echo: Echo | None) -> int:

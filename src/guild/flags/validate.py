@@ -155,8 +155,10 @@ _COERCERS = {
 def _check_flags(flagdefs: dict[str, dict], flags: dict[str, Any], op_full_name: str, op_name: str) -> None:
     for name in sorted(flags):
         if name not in flagdefs:
+            from guild.util.text import did_you_mean
+
             raise FlagError(
-                f"unsupported flag '{name}'",
+                f"unsupported flag '{name}'{did_you_mean(name, flagdefs, '.')}",
                 hint=f"Try 'guild run {op_full_name} --help-op' for a list of flags "
                 "or use --force-flags to skip this check.",
             )

@@ -15,7 +15,7 @@ from guild.errors import GuildError, Interrupted, report, unexpected
 from guild.executors.sequential import SequentialExecutor
 from guild.pipeline.steps import PASSED_OPTIONS, Step, parse_steps, resolve_step_flags
 from guild.store.run import Run
-from guild.util import log, procs
+from guild.util import clock, log, procs, progress
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -58,7 +58,8 @@ def run_pipeline(pipeline: Run, ctx: RunContext) -> int:
         log.runner("WARNING", f"no steps defined for run {pipeline.id}")
         return 0
     executor = SequentialExecutor(ctx.echo)
-    for step in steps:
+    started = clock.timestamp_us()
+    for i, step in enumerate(steps, 1):
         code = _run_step(pipeline, step, flags, params, ctx, executor)
         if code != 0:
             return code
@@ -66,6 +67,9 @@ def run_pipeline(pipeline: Run, ctx: RunContext) -> int:
             from guild.pipeline import checks
 
             checks.run_checks(step, _step_run(pipeline, step))
+        if progress.wanted():
+            log.runner("INFO", f"step {i}/{len(steps)} completed - elapsed "
+                               f"{clock.format_duration(started, clock.timestamp_us())}")
     return 0
 
 

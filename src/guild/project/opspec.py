@@ -13,6 +13,7 @@ from guild.errors import GuildError
 from guild.project.guildfile import Guildfile, ModelDef, load_guildfile
 from guild.project.builtins import builtin_opdef
 from guild.project.opdef import OpDef
+from guild.util.text import did_you_mean
 
 _OPS_HINT = "Try 'guild operations' for a list of available operations."
 
@@ -44,9 +45,11 @@ def resolve_opspec(spec: str | None, cwd: str, parse_cache: str | None = None) -
                 return builtin
             if model.name:
                 raise GuildError(
-                    f"operation '{op_name}' is not defined for model '{model.name}'",
+                    f"operation '{op_name}' is not defined for model '{model.name}'"
+                    f"{did_you_mean(op_name, model.operations, '.')}",
                     hint=f"Try 'guild operations {model.name}' for a list of available operations.")
-            raise GuildError(f"operation '{op_name}' is not defined for this project", hint=_OPS_HINT)
+            raise GuildError(f"operation '{op_name}' is not defined for this project"
+                             f"{did_you_mean(op_name, model.operations, '.')}", hint=_OPS_HINT)
     script = script_opdef(spec, cwd)
     if script:
         return script

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from guild.scalars import colspec
-from guild.util.text import natural_key
+from guild.util.text import float32_shortest, natural_key
 from guild.scalars.events import find_sources
 from guild.scalars.summary import ScalarSummary, run_attributes, run_scalars, scalar_value
 from guild.util import yamlutil
@@ -330,7 +330,9 @@ def write_csv(table: Table, out) -> int:
 
 
 def format_cell(val: Any) -> str:
-    """A table cell (§6.8): floats in YAML form cut to 6 decimals, bools yes/no."""
+    """A table cell (§6.8): floats in YAML form cut to 6 decimals, bools yes/no. A float32 value
+    (a logged scalar) shows as the shortest decimal that is the same float32 (`0.94`, where
+    Guild showed `0.939999`)."""
     if val is None:
         return ""
     if val is True:
@@ -338,7 +340,7 @@ def format_cell(val: Any) -> str:
     if val is False:
         return "no"
     if isinstance(val, float):
-        return re.sub(r"\.(\d{6})\d+", r".\1", yamlutil.float_text(val))
+        return re.sub(r"\.(\d{6})\d+", r".\1", yamlutil.float_text(float32_shortest(val)))
     return str(val)
 
 

@@ -19,8 +19,13 @@ def set_home_override(path: str | None) -> None:
     _override = path
 
 
-def _check_dir(path: str) -> str:
+def _check_dir(path: str, create: bool = False) -> str:
     path = os.path.expanduser(path)
+    if not os.path.exists(path) and create:
+        try:
+            os.makedirs(path)
+        except OSError as e:
+            raise GuildError(f"cannot create Guild home '{path}': {e.strerror}") from None
     if not os.path.exists(path):
         raise GuildError(f"directory '{path}' does not exist")
     if not os.path.isdir(path):
@@ -28,16 +33,17 @@ def _check_dir(path: str) -> str:
     return os.path.abspath(path)
 
 
-def guild_home(cwd: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+def guild_home(cwd: str | None = None, environ: Mapping[str, str] | None = None, create: bool = False) -> str:
     """The Guild home for `cwd` and `environ` (default: this process's), following the rules of
-    runs.md §1.1."""
+    runs.md §1.1. A home named by `-H` or GUILD_HOME must exist (Guild's rule), unless `create`
+    (what a new run asks for: it is made)."""
     if _override:
-        return _check_dir(_override)
+        return _check_dir(_override, create)
     if environ is None:
         environ = os.environ
     env = environ.get("GUILD_HOME")
     if env:
-        return _check_dir(env)
+        return _check_dir(env, create)
     scheme = environ.get("GUILD_HOME_SCHEME")
     if scheme == "pre-0.9":
         base = environ.get("CONDA_PREFIX") or environ.get("VIRTUAL_ENV") or os.path.expanduser("~")

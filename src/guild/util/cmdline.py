@@ -200,6 +200,7 @@ def _is_number(tok: str) -> bool:
 
 
 def _suggest(name: str, by_name: dict[str, Opt]) -> str:
+    """Guild's form of the suggestion: ` (did you mean --verbose?)`."""
     import difflib
 
     longs = [n for n in by_name if n.startswith("--")]

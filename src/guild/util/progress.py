@@ -51,3 +51,11 @@ def _isatty(stream) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def wanted(stream=None) -> bool:
+    """Whether progress lines are wanted: on a terminal (or in a batch or pipeline process whose
+    `guild run` is on one: GUILD_PROGRESS=1), unless NO_PROGRESS is set."""
+    if os.environ.get("NO_PROGRESS"):
+        return False
+    return os.environ.get("GUILD_PROGRESS") == "1" or _isatty(stream or sys.stderr)

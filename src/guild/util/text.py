@@ -36,3 +36,34 @@ def first_line(text: Any) -> str:
 def is_number(val: Any) -> bool:
     """An int or float value (not a bool)."""
     return isinstance(val, (int, float)) and not isinstance(val, bool)
+
+
+def did_you_mean(name: str, candidates, end: str = "") -> str:
+    """`{end} Did you mean 'x'?` for the candidate closest to a mistyped `name`, else ""
+    (`end` closes the sentence the suggestion follows)."""
+    import difflib
+
+    match = difflib.get_close_matches(name, [str(c) for c in candidates], n=1, cutoff=0.6)
+    return f"{end} Did you mean '{match[0]}'?" if match else ""
+
+
+def float32_shortest(x: float) -> float:
+    """A float32 value (a TensorBoard scalar read back as a double) as the shortest decimal that
+    reads back as the same float32: 0.9399999976158142 is 0.94. Other values are returned as
+    they are."""
+    import math
+    import struct
+
+    if not math.isfinite(x):
+        return x
+    try:
+        packed = struct.pack("<f", x)
+    except OverflowError:
+        return x
+    if struct.unpack("<f", packed)[0] != x:
+        return x  # not a float32 value: every digit means something
+    for digits in range(1, 10):
+        short = float(f"{x:.{digits}g}")
+        if struct.pack("<f", short) == packed:
+            return short
+    return x

@@ -83,7 +83,8 @@ def test_check_available_message(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(GuildError) as e:
         bayesian.check_available("gp")
-    assert e.value.message == "the gp optimizer requires the 'hpo' extra: pip install 'guild-modern[hpo]'"
+    assert e.value.message == ("the gp optimizer requires scikit-learn: pip install scikit-learn (or, in a checkout "
+                               "of guild, pip install -e '.[hpo]')")
     assert e.value.exit_code == 1
 
 

@@ -141,7 +141,9 @@ def _error_detail(e: Exception, source: Source, res: Resource) -> str:
 def _yellow_on_tty(text: str) -> str:
     import sys
 
-    return f"\x1b[33m{text}\x1b[0m" if sys.stderr.isatty() else text
+    from guild.util import style
+
+    return style.styled(text, "yellow", sys.stderr)
 
 
 def _check_empty(source: Source, paths: list[str]) -> None:
