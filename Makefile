@@ -6,16 +6,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_HOME := $(CURDIR)/build/demo-home
 
-.PHONY: test demo venv bench clean
+.PHONY: test demo venv bench clean view-demo system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
 venv: $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test,dev,hpo,tensorboard,dask,notebook]'
+	$(BIN)/python -m pip install -q -e '.[test,dev,hpo,tensorboard,dask,notebook,view]'
 
-test: venv
+# Debian's chromium for the view's browser tests (apt-get, as root, when it is missing).
+system-deps:
+	@command -v chromium >/dev/null || (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) || \
+	  echo "make: chromium could not be installed: the browser tests will be skipped"
+
+test: venv system-deps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 tests
 	tools/compat.sh
@@ -29,6 +35,9 @@ demo: $(BIN)/python
 	@echo
 	@echo "Runs in $(DEMO_HOME) (continue with: GUILD_HOME=$(DEMO_HOME) $(BIN)/guild runs):"
 	GUILD_HOME=$(DEMO_HOME) $(BIN)/guild runs
+
+view-demo: venv system-deps
+	$(BIN)/python tools/view_demo.py
 
 bench: venv
 	bench/run_bench.sh

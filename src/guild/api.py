@@ -430,7 +430,7 @@ def run_scalars(run: Run, ctx: RunContext | None = None) -> list[ScalarSummary]:
     files are read through the home's scalar cache."""
     from guild.scalars.summary import run_scalars as summaries
 
-    return summaries(run.path, cache=scalar_cache(ctx))
+    return summaries(run.path, cache=scalar_cache(ctx), sources_key=_sources_key(run))
 
 
 def scalar_values(run: Run) -> Iterator[tuple[str, str, float, int]]:

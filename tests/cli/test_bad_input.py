@@ -247,7 +247,7 @@ HOME_ARGS = {
     "runs import": ["-y", "{tmp}/archive"], "runs label": ["-y", "-s", "x"], "runs tag": ["-y", "-a", "t"],
     "runs archive": ["-y", "x"], "download": ["file:///dev/null"],
 }
-NO_HOME_COMMANDS = {"operations", "api help-op", "api ops", "init", "help", "models", "shell"}  # project commands
+NO_HOME_COMMANDS = {"operations", "api help-op", "api ops", "init", "help", "models", "shell", "completion"}  # project commands
 
 
 def _bad_home_cases():

@@ -59,8 +59,8 @@ def test_table_formats_and_marked(genv):
              scalars={".guild": [("x", 123456789.123, 0), ("y", float("inf"), 0), ("z", -1.23456e-05, 0)]})
     r = run(genv, "-t", "-cc", "=a,=b,=c,x,y,z,.operation")
     assert r.out == (
-        "run       a        b    c  x            y     z              operation\n"
-        "11111111  1.0e-05  yes     123456792.0  .inf  -1.234560e-05  op [marked]\n")
+        "run       a        b    c  x            y     z             operation\n"
+        "11111111  1.0e-05  yes     123456790.0  .inf  -1.23456e-05  op [marked]\n")
 
 
 def test_min_max_sorting_nulls_last(genv):

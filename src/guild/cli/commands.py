@@ -48,7 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tensorboard": ("guild.cli.tensorboard", "Visualize runs with TensorBoard."),
     "tensorflow": (UNAVAILABLE, "Collection of TensorFlow tools."),
     "uninstall": (UNAVAILABLE, "Uninstall one or more packages."),
-    "view": (UNAVAILABLE, "Visualize runs in a local web application."),
+    "view": ("guild.cli.view", "Visualize runs in a local web application."),
     "watch": ("guild.cli.watch", "Watch run output."),
 }
 ALIASES = {"ops": "operations"}

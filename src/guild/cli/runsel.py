@@ -93,24 +93,29 @@ def _unpacked_zip(path: str) -> str:
     return tmp
 
 
-def run_filter(args, cmd: Command):
-    """A `store.select.RunFilter` from the parsed filter options (raises on bad values)."""
-    from guild import api
-
+def filter_args(args, cmd: Command) -> dict:
+    """The keyword arguments of `api.filter_runs` the parsed filter options give."""
     g = args.get
     if g("filter_labels") and g("filter_unlabeled"):
         raise GuildError("--label and --unlabeled cannot both be used")
     if g("filter_marked") and g("filter_unmarked"):
         raise GuildError("--marked and --unmarked cannot both be used")
+    return dict(
+        ops=g("filter_ops") or [], labels=g("filter_labels") or [],
+        unlabeled=bool(g("filter_unlabeled")), tags=g("filter_tags") or [],
+        comments=g("filter_comments") or [], marked=bool(g("filter_marked")),
+        unmarked=bool(g("filter_unmarked")), started=g("filter_started"),
+        digest=g("filter_digest"), status=g("filter_status") or [],
+        not_status=g("filter_not_status") or [], expr=g("filter_expr"),
+    )
+
+
+def run_filter(args, cmd: Command):
+    """A `store.select.RunFilter` from the parsed filter options (raises on bad values)."""
+    from guild import api
+
     try:
-        return api.filter_runs(
-            ops=g("filter_ops") or [], labels=g("filter_labels") or [],
-            unlabeled=bool(g("filter_unlabeled")), tags=g("filter_tags") or [],
-            comments=g("filter_comments") or [], marked=bool(g("filter_marked")),
-            unmarked=bool(g("filter_unmarked")), started=g("filter_started"),
-            digest=g("filter_digest"), status=g("filter_status") or [],
-            not_status=g("filter_not_status") or [], expr=g("filter_expr"),
-        )
+        return api.filter_runs(**filter_args(args, cmd))
     except api.InvalidRange as e:
         raise GuildError(e.message, hint=f"Try 'guild {cmd.path} --help' for help specifying time ranges.") from None
 
