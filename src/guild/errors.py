@@ -38,10 +38,11 @@ def report(e: GuildError) -> int:
     return e.exit_code
 
 
-class Interrupted(Exception):
+class Interrupted(BaseException):
     """A stop signal (Ctrl-C, SIGTERM, SIGHUP) ended a run: it was recorded `terminated`; the
-    process that got the signal stops too (`guild run` exits 128 + `signum`). Not a GuildError,
-    so no handler of run errors takes it for one."""
+    process that got the signal stops too (`guild run` exits 128 + `signum`). A BaseException,
+    as KeyboardInterrupt is: raised by a signal handler at any point, it must not be swallowed
+    by an `except Exception` that guards some other step (an output callback, say)."""
 
     def __init__(self, signum: int):
         super().__init__(signum)
