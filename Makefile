@@ -13,13 +13,18 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 venv: $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test,dev,hpo,tensorboard,dask,notebook,view]'
+	$(BIN)/python -m pip install -q -e '.[test,dev,hpo,tensorboard,dask,notebook,view,s3]'
 
-# Debian's chromium for the view's browser tests (apt-get, as root, when it is missing).
+# Debian packages the tests drive (apt-get, as root, when missing): chromium for the view's
+# browser tests, sshd, ssh and rsync for the SSH remote tests.
+SYSTEM_DEPS := chromium:chromium sshd:openssh-server ssh:openssh-client rsync:rsync
 system-deps:
-	@command -v chromium >/dev/null || (apt-get install -y -q chromium >/dev/null 2>&1 || \
-	  (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) || \
-	  echo "make: chromium could not be installed: the browser tests will be skipped"
+	@missing=""; for dep in $(SYSTEM_DEPS); do cmd=$${dep%%:*}; pkg=$${dep#*:}; \
+	  command -v $$cmd >/dev/null || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; done; \
+	  if [ -n "$$missing" ]; then \
+	    apt-get install -y -q $$missing >/dev/null 2>&1 || \
+	    (apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null) || \
+	    echo "make: could not install$$missing: the tests that need them will be skipped"; fi
 
 test: venv system-deps
 	$(BIN)/lint-imports

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 import pytest
 
+# The remote tests' servers (S3, sshd) and the homes that name them.
+pytest_plugins = ["remotes._fixtures"]
+
 GUILD_BIN = os.path.join(os.path.dirname(sys.executable), "guild")
 SHARED = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
 

@@ -246,8 +246,10 @@ HOME_ARGS = {
     "tag": ["-y", "-a", "t"], "runs comment": ["-y", "-a", "c"], "runs export": ["-y", "{tmp}/exported"],
     "runs import": ["-y", "{tmp}/archive"], "runs label": ["-y", "-s", "x"], "runs tag": ["-y", "-a", "t"],
     "runs archive": ["-y", "x"], "download": ["file:///dev/null"],
+    "push": ["s3", "-y"], "pull": ["s3", "-y"], "runs push": ["s3", "-y"], "runs pull": ["s3", "-y"],
 }
-NO_HOME_COMMANDS = {"operations", "api help-op", "api ops", "init", "help", "models", "shell", "completion"}  # project commands
+NO_HOME_COMMANDS = {"operations", "api help-op", "api ops", "init", "help", "models", "shell", "completion",
+                    "remotes", "remote"}  # project and user-config commands
 
 
 def _bad_home_cases():

@@ -3,7 +3,6 @@ option errors. Runs are written directly (see _scalar_runs.py)."""
 
 from __future__ import annotations
 
-import os
 
 import pytest
 

@@ -160,6 +160,12 @@ def _dispatch(module_name: str, argv: list[str], typed_path: str | None = None) 
         return 0
     if module_name == UNAVAILABLE:
         return module.main(ns, cmd.path)
+    if ns.get("remote") and module_name != "guild.cli.run" and any(o.dest == "remote" for o in cmd.options):
+        from guild.cli.remote_passthrough import run_there
+
+        code = run_there(ns.remote, cmd.path, argv)
+        if code is not None:
+            return code
     return module.main(ns)
 
 

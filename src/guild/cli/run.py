@@ -16,6 +16,8 @@ def main(args) -> int:
 
     opts = _run_options(args)
     api.check_run_options(opts)
+    if opts.remote:
+        opts.stage = True  # staged here, started there
     ctx = api.context(env=_debug_env())
     if opts.help_model:
         sys.stdout.write(api.model_help(opts.opspec, ctx))
@@ -62,6 +64,8 @@ def main(args) -> int:
     if prepared.skip is not None:
         print("\n".join(prepared.skip.lines()))
         return 0
+    if opts.remote:
+        return _run_on_remote(prepared, opts)
     if not opts.yes:
         from guild.cli.confirm import confirm
 
@@ -75,6 +79,32 @@ def main(args) -> int:
         print(f"{prepared.op_desc} started in background as {run.id} (pidfile {prepared.pidfile})")
         return 0
     return api.exit_code(run)
+
+
+def _run_on_remote(prepared, opts) -> int:
+    """Stage the run here, then start it on the remote (its output streamed back unless
+    --no-wait/--background): the remote guild's exit code."""
+    from guild.remotes.config import remote_for
+
+    remote = remote_for(opts.remote)
+    if remote.kind != "ssh":
+        from guild.errors import GuildError
+
+        raise GuildError(f"remote '{remote.name}' only stores runs: operations run on ssh remotes")
+    remote.remote_runs_dir()  # reach it before anything is staged here
+    if not opts.yes:
+        from guild.cli.confirm import confirm
+
+        first, _, rest = prepared.prompt.partition("\n")
+        prompt = f"{first.replace('about to stage', 'about to run', 1)} on {remote.name}\n{rest}"
+        if not confirm(prompt):
+            return 0
+    run = prepared.start()
+    background = opts.no_wait or opts.background
+    code = remote.run_staged(run, background=background)
+    if background and code == 0:
+        print(f"To watch its output, run 'guild watch -r {remote.name} {run.id[:8]}'")
+    return code
 
 
 def _debug_env() -> dict[str, str] | None:

@@ -14,6 +14,7 @@ COMMAND = Command(
         Opt(["-A", "--archive"], "archive", "value", metavar="PATH",
             help="Delete runs from an archive directory (they are moved to the trash)."),
         *runsel.FILTER_OPTIONS,
+        runsel.REMOTE_OPTION,
         Opt(["-y", "--yes"], "yes", help="Do not prompt before deleting."),
     ],
     args=[runsel.RUNS_ARG],
@@ -39,6 +40,12 @@ def main(args) -> int:
         prompt, default = f"Delete {len(runs)} run(s)?", True
     if not confirm.preview_and_confirm(header, runs, prompt, default, yes=args.yes):
         raise Aborted(quiet=True)
+    if args.remote:
+        from guild.remotes.config import remote_for
+
+        remote_for(args.remote).delete([r.id for r in runs], permanent=args.permanent)
+        log.info(f"{'Permanently deleted' if args.permanent else 'Deleted'} {len(runs)} run(s)")
+        return 0
     if args.permanent:
         for run in runs:
             manage.check_in_store(run.path)

@@ -26,6 +26,7 @@ COMMAND = Command(
         Opt(["--private-attrs"], "private_attrs", help="Show private attributes."),
         Opt(["--json"], "json", help="Format information as JSON."),
         *runsel.FILTER_OPTIONS,
+        runsel.REMOTE_OPTION,
     ],
     args=[runsel.RUN_ARG],
 )

@@ -23,8 +23,7 @@ COMMAND = Command(
         Opt(["--json"], "json", help="Format runs as JSON."),
         Opt(["-s", "--simplified"], "simplified", help="Show a simplified list."),
         *runsel.FILTER_OPTIONS,
-        Opt(["-r", "--remote"], "remote", "value", metavar="REMOTE",
-            help="List runs on REMOTE rather than local runs."),
+        runsel.REMOTE_OPTION,
     ],
 )
 

@@ -13,6 +13,7 @@ COMMAND = Command(
         *runsel.FILTER_OPTIONS,
         Opt(["--incomplete"], "incomplete",
             help="Remove the leftovers of runs never finished being made (listed by 'guild check')."),
+        runsel.REMOTE_OPTION,
         Opt(["-y", "--yes"], "yes", help="Do not prompt before purging."),
     ],
     args=[runsel.RUNS_ARG],
@@ -22,12 +23,11 @@ COMMAND = Command(
 def main(args) -> int:
     from guild import api
     from guild.cli import confirm
-    from guild.store import home
     from guild.util import log
 
     if args.incomplete:
         return _purge_incomplete(args.yes)
-    runs = runsel.select_runs(args, COMMAND, root=home.trash_runs_dir())
+    runs = runsel.select_runs(args, COMMAND, root=runsel.runs_root(args, deleted=True))
     if not runs:
         log.info("Nothing to purge.")
         return 0
@@ -35,7 +35,12 @@ def main(args) -> int:
     prompt = f"Permanently delete {len(runs)} run(s)?"
     if not confirm.preview_and_confirm(header, runs, prompt, default=False, yes=args.yes):
         raise Aborted(quiet=True)
-    api.purge_runs(runs)
+    if args.remote:
+        from guild.remotes.config import remote_for
+
+        remote_for(args.remote).purge([r.id for r in runs])
+    else:
+        api.purge_runs(runs)
     log.info(f"Permanently deleted {len(runs)} run(s)")
     return 0
 

@@ -11,6 +11,7 @@ COMMAND = Command(
     "Restore deleted runs.",
     options=[
         *runsel.FILTER_OPTIONS,
+        runsel.REMOTE_OPTION,
         Opt(["-y", "--yes"], "yes", help="Do not prompt before restoring."),
     ],
     args=[runsel.RUNS_ARG],
@@ -20,16 +21,20 @@ COMMAND = Command(
 def main(args) -> int:
     from guild import api
     from guild.cli import confirm
-    from guild.store import home
     from guild.util import log
 
-    runs = runsel.select_runs(args, COMMAND, root=home.trash_runs_dir())
+    runs = runsel.select_runs(args, COMMAND, root=runsel.runs_root(args, deleted=True))
     if not runs:
         log.info("Nothing to restore.")
         return 0
     header = "You are about to restore the following runs:"
     if not confirm.preview_and_confirm(header, runs, f"Restore {len(runs)} run(s)?", yes=args.yes):
         raise Aborted(quiet=True)
-    api.restore_runs(runs)
+    if args.remote:
+        from guild.remotes.config import remote_for
+
+        remote_for(args.remote).restore([r.id for r in runs])
+    else:
+        api.restore_runs(runs)
     log.info(f"Restored {len(runs)} run(s)")
     return 0

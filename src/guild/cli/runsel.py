@@ -50,20 +50,34 @@ STATUS_FILTER_OPTIONS: list[Opt] = [
 
 FILTER_OPTIONS: list[Opt] = COMMON_FILTER_OPTIONS + STATUS_FILTER_OPTIONS
 
+REMOTE_OPTION = Opt(["-r", "--remote"], "remote", "value", metavar="REMOTE",
+                    help="Act on the runs of REMOTE (see 'guild remotes') rather than local runs.")
+
 RUNS_ARG = Arg("runs", "*", "RUN")
 RUN_ARG = Arg("run", "?", "RUN")
 
 
-def runs_root(args) -> str:
-    """The runs dir a command reads: `--deleted` → the trash, `--archive` → that archive."""
+def runs_root(args, *, deleted: bool = False) -> str:
+    """The runs dir a command reads: `--deleted` → the trash, `--archive` → that archive,
+    `--remote` → the remote's runs (an S3 remote's metadata mirrored here)."""
     from guild.store import home
 
+    if args.get("remote"):
+        from guild.remotes import listing
+
+        return listing.runs_root(args.remote, deleted=deleted or bool(args.get("deleted")))
     archive = args.get("archive")
     if archive:
         return archive_root(archive)
-    if args.get("deleted"):
+    if deleted or args.get("deleted"):
         return home.trash_runs_dir()
     return home.runs_dir()
+
+
+def reject_storage_remote(args, verb: str) -> None:
+    """Commands on running runs given an S3 remote (SSH remotes run them there): no such runs."""
+    if args.get("remote"):
+        raise GuildError(f"remote '{args.remote}' only stores runs: there are no runs to {verb} there")
 
 
 def archive_root(archive: str) -> str:
@@ -108,6 +122,24 @@ def filter_args(args, cmd: Command) -> dict:
         digest=g("filter_digest"), status=g("filter_status") or [],
         not_status=g("filter_not_status") or [], expr=g("filter_expr"),
     )
+
+
+def filter_argv(args) -> list[str]:
+    """The parsed filter options as command-line arguments again (for a remote's guild)."""
+    argv: list[str] = []
+    for opt in FILTER_OPTIONS:
+        value = args.get(opt.dest)
+        name = opt.names[-1]
+        if opt.kind == "status":
+            argv += [name] if opt.const in (value or []) else []
+        elif opt.kind == "multi":
+            for item in value or []:
+                argv += [name, str(item)]
+        elif opt.kind == "value":
+            argv += [name, str(value)] if value is not None else []
+        elif value:
+            argv.append(name)
+    return argv
 
 
 def run_filter(args, cmd: Command):

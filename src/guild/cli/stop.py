@@ -17,6 +17,7 @@ COMMAND = Command(
         Opt(["--force"], "force", help="Forcefully stop runs that do not stop on request."),
         Opt(["--timeout"], "timeout", "value", metavar="N", type=int, default=30, min=0,
             help="Seconds to wait for runs to stop (default is 30)."),
+        runsel.REMOTE_OPTION,
         Opt(["-y", "--yes"], "yes", help="Do not prompt before stopping."),
     ],
     args=[runsel.RUNS_ARG],
@@ -28,6 +29,7 @@ def main(args) -> int:
     from guild.store import manage
     from guild.util import log
 
+    runsel.reject_storage_remote(args, "stop")
     if not args.runs:
         # With no RUN every running run is stopped (runs.md §14 item 14).
         args["filter_status"] = ["running"]

@@ -17,6 +17,7 @@ REASONS = {
     "search": f"{_PACKAGES} - search PyPI at https://pypi.org",
     "publish": "publishing runs is not supported - use 'guild export' to copy runs to a directory or zip file",
     "tensorflow": "TensorFlow tools are not part of this guild - use 'guild tensorboard' to view runs",
+    "sync": "syncing remote runs is not supported - 'guild pull REMOTE' copies remote runs here",
     "sys": "system utilities are not part of this guild - use 'guild check' for the setup",
 }
 

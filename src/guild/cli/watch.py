@@ -20,6 +20,7 @@ COMMAND = Command(
         Opt(["-p", "--pid"], "pid", "value", metavar="PID",
             help="Watch the run associated with PID (a process ID or a pid file)."),
         *runsel.FILTER_OPTIONS,
+        runsel.REMOTE_OPTION,
     ],
     args=[runsel.RUN_ARG],
 )
@@ -31,6 +32,7 @@ _FINISH_TIMEOUT = 10.0
 
 
 def main(args) -> int:
+    runsel.reject_storage_remote(args, "watch")
     if args.pid:
         run = run_for_pid_arg(args.pid)
     elif args.run is None:

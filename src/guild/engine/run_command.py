@@ -53,6 +53,8 @@ RUN_COMMAND = Command(
         Opt(["-bc", "--batch-comment"], "batch_comment", "value", "Comment associated with batch.", "TEXT"),
         Opt(["--gpus"], "gpus", "value", "Limit availabe GPUs to DEVICES, a comma separated list of device IDs.", "DEVICES"),
         Opt(["--no-gpus"], "no_gpus", "flag", "Disable GPUs for run."),
+        Opt(["-r", "--remote"], "remote", "value", "Run the operation on REMOTE (an ssh remote, see 'guild remotes').", "REMOTE"),
+        Opt(["-n", "--no-wait"], "no_wait", "flag", "Don't wait for a remote operation to complete. Ignored if run is local."),
         Opt(["-b", "--background"], "background", "flag", "Run operation in background."),
         Opt(["--pidfile"], "pidfile", "value", "Run operation in background, writing pid to PIDFILE.", "PIDFILE"),
         Opt(["-q", "--quiet"], "quiet", "flag", "Do not show output."),

@@ -67,3 +67,15 @@ def float32_shortest(x: float) -> float:
         if struct.pack("<f", short) == packed:
             return short
     return x
+
+
+def human_bytes(n: int) -> str:
+    """`n` bytes for people: 512 B, 3.4 KB, 12.0 MB, ..."""
+    if n < 1000:
+        return f"{n} B"
+    size = n / 1000
+    for unit in ("KB", "MB"):
+        if size < 1000:
+            return f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"
