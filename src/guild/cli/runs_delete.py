@@ -14,7 +14,7 @@ COMMAND = Command(
         Opt(["-A", "--archive"], "archive", "value", metavar="PATH",
             help="Delete runs from an archive directory (they are moved to the trash)."),
         *runsel.FILTER_OPTIONS,
-        runsel.REMOTE_OPTION,
+        runsel.remote_option("Delete runs on REMOTE rather than local runs."),
         Opt(["-y", "--yes"], "yes", help="Do not prompt before deleting."),
     ],
     args=[runsel.RUNS_ARG],

@@ -23,7 +23,7 @@ COMMAND = Command(
         Opt(["--json"], "json", help="Format runs as JSON."),
         Opt(["-s", "--simplified"], "simplified", help="Show a simplified list."),
         *runsel.FILTER_OPTIONS,
-        runsel.REMOTE_OPTION,
+        runsel.remote_option("List runs on REMOTE rather than local runs."),
     ],
 )
 

@@ -13,7 +13,7 @@ COMMAND = Command(
         *runsel.FILTER_OPTIONS,
         Opt(["--incomplete"], "incomplete",
             help="Remove the leftovers of runs never finished being made (listed by 'guild check')."),
-        runsel.REMOTE_OPTION,
+        runsel.remote_option("Purge runs on REMOTE rather than local runs."),
         Opt(["-y", "--yes"], "yes", help="Do not prompt before purging."),
     ],
     args=[runsel.RUNS_ARG],

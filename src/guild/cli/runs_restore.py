@@ -11,7 +11,7 @@ COMMAND = Command(
     "Restore deleted runs.",
     options=[
         *runsel.FILTER_OPTIONS,
-        runsel.REMOTE_OPTION,
+        runsel.remote_option("Restore runs on REMOTE rather than local runs."),
         Opt(["-y", "--yes"], "yes", help="Do not prompt before restoring."),
     ],
     args=[runsel.RUNS_ARG],

@@ -50,8 +50,10 @@ STATUS_FILTER_OPTIONS: list[Opt] = [
 
 FILTER_OPTIONS: list[Opt] = COMMON_FILTER_OPTIONS + STATUS_FILTER_OPTIONS
 
-REMOTE_OPTION = Opt(["-r", "--remote"], "remote", "value", metavar="REMOTE",
-                    help="Act on the runs of REMOTE (see 'guild remotes') rather than local runs.")
+def remote_option(help_: str) -> Opt:
+    """`-r/--remote REMOTE` (see 'guild remotes'), with the command's own help text."""
+    return Opt(["-r", "--remote"], "remote", "value", metavar="REMOTE", help=help_)
+
 
 RUNS_ARG = Arg("runs", "*", "RUN")
 RUN_ARG = Arg("run", "?", "RUN")

@@ -17,7 +17,7 @@ COMMAND = Command(
         Opt(["--force"], "force", help="Forcefully stop runs that do not stop on request."),
         Opt(["--timeout"], "timeout", "value", metavar="N", type=int, default=30, min=0,
             help="Seconds to wait for runs to stop (default is 30)."),
-        runsel.REMOTE_OPTION,
+        runsel.remote_option("Stop runs on REMOTE rather than local runs."),
         Opt(["-y", "--yes"], "yes", help="Do not prompt before stopping."),
     ],
     args=[runsel.RUNS_ARG],

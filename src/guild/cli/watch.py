@@ -20,7 +20,7 @@ COMMAND = Command(
         Opt(["-p", "--pid"], "pid", "value", metavar="PID",
             help="Watch the run associated with PID (a process ID or a pid file)."),
         *runsel.FILTER_OPTIONS,
-        runsel.REMOTE_OPTION,
+        runsel.remote_option("Watch a run on REMOTE rather than a local run."),
     ],
     args=[runsel.RUN_ARG],
 )
