@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from guild.engine import environ, facts, opconfig, process
+from guild.engine import environ, facts, opconfig, process, sysmetrics
 from guild.errors import GuildError, Interrupted
 from guild.store.run import Run
 from guild.util import clock, files
@@ -143,10 +143,13 @@ def _start(run: Run, plan: RunPlan, job: StartJob, echo: Echo | None) -> int:
     run.set_marker("LOCK", content=str(proc.pid))
     stop_kill_delay = float(env.get("STOP_AFTER_KILL_DELAY") or 30)
     saved_handlers = process.trap_stop_signals()
+    sampler = sysmetrics.start(run.guild_path(), run.path, env, _is_runner(argv))
     try:
         code, signum = process.wait_with_tee(proc, tee, job.stop_after, stop_kill_delay, _stop_grace(argv),
                                              stop_file=run.guild_path(STOP_REQUEST))
     finally:
+        if sampler is not None:
+            sampler.stop()
         process.restore_signals(saved_handlers)
     _finish(run, code)
     if signum is not None:
@@ -162,8 +165,12 @@ STOP_REQUEST = "STOP-REQUEST"
 def _stop_grace(argv: list[str]) -> float:
     """How long an interrupted op may take to exit: longer for a batch or pipeline process, which
     stops its own trial or step first."""
-    runner = "guild.batch_main" in argv or "guild.steps_main" in argv
-    return process.RUNNER_STOP_GRACE if runner else process.STOP_GRACE
+    return process.RUNNER_STOP_GRACE if _is_runner(argv) else process.STOP_GRACE
+
+
+def _is_runner(argv: list[str]) -> bool:
+    """Whether the op is a batch or pipeline process (which runs trials or steps as runs)."""
+    return "guild.batch_main" in argv or "guild.steps_main" in argv
 
 
 def process_env(run: Run, plan: RunPlan, job: StartJob) -> dict[str, str]:
