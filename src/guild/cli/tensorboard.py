@@ -99,7 +99,8 @@ def _refresh(args, logdir: str) -> None:
 
     flags = _run_name_flags(args.run_name_flags)
     tblogdir.sync_logdir(logdir, [(run, _run_name(run, flags)) for run in _select(args)],
-                         with_time=not args.skip_hparams)
+                         with_time=not args.skip_hparams, hparams=not args.skip_hparams,
+                         images=not args.skip_images)
 
 
 def _run_name_flags(value: str | None) -> list[str] | None:

@@ -170,13 +170,16 @@ class EventWriter:
         self.close()
 
 
-def write_scalars_file(path: str, values: list[tuple[str, float, int, float]]) -> None:
+def write_scalars_file(path: str, values: list[tuple[str, float, int, float]],
+                       raw_events: list[bytes] = ()) -> None:
     """Write a complete event file at `path` (a name of the caller's choosing) holding
-    (tag, value, step, wall_time) scalars; written to a temp file and renamed into place."""
+    (tag, value, step, wall_time) scalars, then `raw_events` (serialized Event messages);
+    written to a temp file and renamed into place."""
     parts = [_record(_event(None, None, file_version=_FILE_VERSION))]
     for tag, value, step, wall_time in values:
         val = _len_field(1, tag.encode("utf-8")) + b"\x15" + _pack_f32(value)
         parts.append(_record(_event(val, wall_time, int(step))))
+    parts.extend(_record(data) for data in raw_events)
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
         f.write(b"".join(parts))

@@ -26,9 +26,11 @@ def run_dir_name(short_id: str, op: str, started: str, label: str) -> str:
     return re.sub(r"[/\\]+", "_", name).replace("\u2026", "?")
 
 
-def sync_logdir(logdir: str, runs: Iterable[tuple[object, str]], with_time: bool = True) -> None:
+def sync_logdir(logdir: str, runs: Iterable[tuple[object, str]], with_time: bool = True,
+                hparams: bool = False, images: bool = False) -> None:
     """Make `logdir` mirror `runs` ((run, dir name) pairs): add new runs and event files,
-    remove the directories of runs no longer selected. `with_time` adds the `time` scalar."""
+    remove the directories of runs no longer selected. `with_time` adds the `time` scalar,
+    `hparams` TensorBoard's HParams experiment and sessions, `images` the runs' images."""
     wanted = {}
     for run, name in runs:
         path = os.path.join(logdir, name)
@@ -36,12 +38,39 @@ def sync_logdir(logdir: str, runs: Iterable[tuple[object, str]], with_time: bool
             path = path[:MAX_PATH]
         wanted[os.path.basename(path)] = (run, path)
     for entry in _listdir(logdir):
-        if entry not in wanted:
+        if entry not in wanted and not events.is_event_file(entry):
             shutil.rmtree(os.path.join(logdir, entry), ignore_errors=True)
+    all_flags, metrics = [], set()
     for run, path in wanted.values():
         _link_event_files(run.path, path)
+        if hparams:
+            from guild.scalars import tbsummaries
+
+            flags = run.get("flags") or {}
+            all_flags.append(flags)
+            tbsummaries.write_session(path, flags, _secs(run.get("started")))
+            metrics.update(_metrics(run))
         if with_time:
-            _write_time(run, path)
+            _write_time(run, path, session_end=hparams)
+        if images:
+            from guild.scalars import tbsummaries
+
+            tbsummaries.write_images(run.path, path)
+    if hparams and wanted:
+        from guild.scalars import tbsummaries
+
+        tbsummaries.write_experiment(logdir, all_flags, metrics | ({("", "time")} if with_time else set()))
+
+
+def _secs(timestamp_us) -> float | None:
+    return timestamp_us / 1e6 if isinstance(timestamp_us, int) else None
+
+
+def _metrics(run) -> set[tuple[str, str]]:
+    """(TensorBoard run under the session, tag) of the run's scalars but `sys/` ones."""
+    from guild.scalars.summary import cached_run_scalars
+
+    return {(s.prefix, s.tag) for s in cached_run_scalars(run) if not s.tag.startswith("sys/")}
 
 
 def _listdir(path: str) -> list[str]:
@@ -65,14 +94,20 @@ def _link_event_files(run_dir: str, dest: str) -> None:
             os.symlink(os.path.join(root, name), link)
 
 
-def _write_time(run, dest: str) -> None:
-    """`time` = run duration in seconds, written once the run has stopped."""
+def _write_time(run, dest: str, session_end: bool = False) -> None:
+    """`time` = run duration in seconds, written once the run has stopped (with the end of
+    its HParams session when `session_end`)."""
     path = os.path.join(dest, TIME_FILE)
     started, stopped = run.get("started"), run.get("stopped")
     if os.path.exists(path) or not isinstance(started, int) or not isinstance(stopped, int):
         return
     os.makedirs(dest, exist_ok=True)
-    events.write_scalars_file(path, [("time", (stopped - started) / 1e6, 0, stopped / 1e6)])
+    raw = []
+    if session_end:
+        from guild.scalars import tbsummaries
+
+        raw.append(tbsummaries.session_end_record(run.get("exit_status"), stopped / 1e6))
+    events.write_scalars_file(path, [("time", (stopped - started) / 1e6, 0, stopped / 1e6)], raw)
 
 
 def export_rows(runs: Iterable) -> Iterator[list]:
