@@ -13,11 +13,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 venv: $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test,dev,hpo,tensorboard,dask,notebook,view,s3]'
+	$(BIN)/python -m pip install -q -e '.[test,dev,hpo,tensorboard,dask,notebook,view,s3,tui]'
 
 # Debian packages the tests drive (apt-get, as root, when missing): chromium for the view's
-# browser tests, sshd, ssh and rsync for the SSH remote tests.
-SYSTEM_DEPS := chromium:chromium sshd:openssh-server ssh:openssh-client rsync:rsync
+# browser tests, sshd, ssh and rsync for the SSH remote tests, tmux for the compare screen's.
+SYSTEM_DEPS := chromium:chromium sshd:openssh-server ssh:openssh-client rsync:rsync tmux:tmux
 system-deps:
 	@missing=""; for dep in $(SYSTEM_DEPS); do cmd=$${dep%%:*}; pkg=$${dep#*:}; \
 	  command -v $$cmd >/dev/null || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; done; \

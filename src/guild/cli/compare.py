@@ -40,26 +40,67 @@ COMMAND = Command(
 
 
 def main(args) -> int:
-    from guild import api
-
     _check_args(args)
-    runs = runsel.select_runs(args, COMMAND, check="quick")
+    runs = _runs(args)
     if args.print_scalars:
         return _print_scalars(runs)
-    if not args.include_batch:
-        runs = [r for r in runs if r.batch_proto is None]
     if args.tool:
         raise GuildError("the hiplot tool is not available in this version of guild")
-    opts = compare_options(args)
-    table = api.compare_table(runs, opts)
+    if args.csv is None and not args.table and sys.stdout.isatty():
+        return _interactive(args, runs)
+    table = _table(args, runs)
     if args.csv is not None:
         return _write_csv(table, args.csv)
-    if not args.table and not sys.stdout.isatty():
+    if not args.table:
         # The interactive spreadsheet needs a terminal; the reference prints this and exits 0.
         sys.stderr.write("tabview: no data to display\n")
         return 0
-    # A terminal without --table also gets the plain table (no interactive spreadsheet yet).
     _print_table(table)
+    return 0
+
+
+def _runs(args) -> list:
+    runs = runsel.select_runs(args, COMMAND, check="quick")
+    if args.print_scalars or args.include_batch:
+        return runs
+    return [r for r in runs if r.batch_proto is None]
+
+
+def _table(args, runs):
+    from guild import api
+
+    return api.compare_table(runs, compare_options(args))
+
+
+def _interactive(args, runs) -> int:
+    """The interactive screen (the plain table, with a hint, where Textual is missing)."""
+    from guild.cli import compare_screen
+
+    if not compare_screen.available():
+        from guild.util import log
+
+        log.warning(compare_screen.INSTALL_HINT)
+        _print_table(_table(args, runs))
+        return 0
+    from guild.scalars.compare import format_cell
+
+    first = [runs]
+
+    def load():
+        table = _table(args, first.pop() if first else _runs(args))
+        rows = [(rd.run.id, list(row), [format_cell(v) for v in row]) for rd, row in zip(table.runs, table.rows)]
+        return list(table.headers), rows
+
+    def info(run_id: str) -> str:
+        from guild import api
+        from guild.cli.runs_info import info_text, run_info
+
+        try:
+            return info_text(run_info(api.one_run(run_id), {}))
+        except api.RunNotFound:
+            return f"Run {run_id} is no longer there (press r to refresh)."
+
+    compare_screen.show(load, info)
     return 0
 
 

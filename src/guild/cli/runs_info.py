@@ -26,7 +26,7 @@ COMMAND = Command(
         Opt(["--private-attrs"], "private_attrs", help="Show private attributes."),
         Opt(["--json"], "json", help="Format information as JSON."),
         *runsel.FILTER_OPTIONS,
-        runsel.REMOTE_OPTION,
+        runsel.remote_option("Show info for a run on REMOTE rather than a local run."),
     ],
     args=[runsel.RUN_ARG],
 )
@@ -40,12 +40,32 @@ CORE_ATTRS = frozenset((
 
 
 def main(args) -> int:
+    run = runsel.select_one(args, COMMAND)
+    info = run_info(run, args)
+    if args.json:
+        import json
+
+        sys.stdout.write(json.dumps(_json_ready(info)) + "\n")
+    else:
+        sys.stdout.write(info_text(info))
+    return 0
+
+
+def info_text(info: dict[str, Any]) -> str:
+    """The text `guild runs info` shows for `info` (from `run_info`)."""
+    return "".join(_render(k, v) for k, v in info.items())
+
+
+def run_info(run, args) -> dict[str, Any]:
+    """What `guild runs info` shows of `run`, for the parsed options `args` (a mapping: the
+    sections not named in it are left out)."""
     from guild.cli import format
 
-    run = runsel.select_one(args, COMMAND)
+    args = {k: args.get(k) for k in ("private_attrs", "all_scalars", "comments", "json", "env",
+                                     "manifest", "deps", "plugins")}
     info: dict[str, Any] = dict((k, v) for k, v in format.run_fields(run).items() if k in format.DETAIL_KEYS)
     info = {k: info[k] for k in format.DETAIL_KEYS}
-    if args.private_attrs:
+    if args["private_attrs"]:
         opref = run.opref
         info["opref"] = opref.encode() if opref else ""
         info["op"] = run.get("op")
@@ -54,27 +74,21 @@ def main(args) -> int:
     proto = run.batch_proto
     if proto is not None:
         info["proto-flags"] = _dict(proto.get("flags"))
-    info["scalars"] = _scalars(run, args.all_scalars)
-    attrs = _attributes(run, args.private_attrs)
+    info["scalars"] = _scalars(run, args["all_scalars"])
+    attrs = _attributes(run, args["private_attrs"])
     if attrs:
         info["attributes"] = attrs
-    if args.comments:
-        info["comments"] = _comments(run, args.json)
-    if args.env:
+    if args["comments"]:
+        info["comments"] = _comments(run, args["json"])
+    if args["env"]:
         info["environment"] = _dict(run.get("env"))
-    if args.manifest:
+    if args["manifest"]:
         info["manifest"] = _manifest(run)
-    if args.deps:
+    if args["deps"]:
         info["dependencies"] = _dict(run.get("deps"))
-    if args.plugins:
+    if args["plugins"]:
         info["plugins"] = _list(run.get("plugins"))
-    if args.json:
-        import json
-
-        sys.stdout.write(json.dumps(_json_ready(info)) + "\n")
-    else:
-        sys.stdout.write("".join(_render(k, v) for k, v in info.items()))
-    return 0
+    return info
 
 
 def _list(val) -> list:
