@@ -31,6 +31,10 @@ def resolve_opspec(spec: str | None, cwd: str, parse_cache: str | None = None) -
             return script
         raise GuildError(f"invalid operation '{spec}'", hint=_OPS_HINT)
     pkg, model_name, op_name = parsed
+    if model_name == "dvc.yaml" and pkg is None and (gf is None or gf.get_model("dvc.yaml") is None):
+        from guild.project.dvcstage import dvc_stage_opdef
+
+        return dvc_stage_opdef(op_name, cwd)
     if gf is not None and pkg is None:
         model = _find_model(gf, model_name)
         if model is not None:
@@ -68,6 +72,10 @@ def find_opdef(guildfile_path: str, model_name: str, op_name: str,
     """The op `model_name:op_name` of the guild.yml at `guildfile_path`, or None if it is gone."""
     if not os.path.isfile(guildfile_path):
         return None
+    if os.path.basename(guildfile_path) == "dvc.yaml" and model_name == "dvc.yaml":
+        from guild.project.dvcstage import dvc_stage_opdef
+
+        return dvc_stage_opdef(op_name, os.path.dirname(guildfile_path))
     model = load_guildfile(guildfile_path, parse_cache).get_model(model_name)
     opdef = model.operations.get(op_name) if model else None
     return _fresh(opdef) if opdef else None

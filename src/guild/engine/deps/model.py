@@ -167,7 +167,7 @@ class _Context:
 
     def _model(self, model_name: str):
         path = self.opdef.guildfile_path
-        if not path or not os.path.isfile(path):
+        if not path or not os.path.isfile(path) or os.path.basename(path) == "dvc.yaml":  # a DVC stage's
             return None
         from guild.project.guildfile import load_guildfile
 
