@@ -258,6 +258,7 @@ class S3Remote:
         with Progress("Pulling files", sum(len(p[2]) for p in plans), unit="files") as progress:
             def pull_run(plan) -> None:
                 run_id, objects, fetch, target, final = plan
+                fetch = _copy_mirrored(os.path.join(self._cache_dir(), "runs", run_id), target, fetch, progress)
                 self._download_changed("runs", run_id, fetch, target, progress, counts, check=False)
                 _remove_extra(target, set(objects))
                 if target != final:
@@ -328,6 +329,26 @@ class S3Remote:
     def _copy(self, src_key: str, dest_key: str) -> None:
         self._call(self.client.copy_object, Bucket=self.bucket, Key=dest_key,
                    CopySource={"Bucket": self.bucket, "Key": src_key})
+
+
+def _copy_mirrored(mirror_dir: str, run_dir: str, fetch: dict[str, tuple[int, str]],
+                   progress) -> dict[str, tuple[int, str]]:
+    """Copy into `run_dir` the files of `fetch` the metadata mirror already holds as they are on
+    the remote (what `guild runs -r` or the pull's own selection fetched); the rest, to fetch."""
+    import shutil
+
+    rest = {}
+    for rel, meta in fetch.items():
+        src = os.path.join(mirror_dir, rel)
+        dest = os.path.join(run_dir, rel)
+        if _inside(run_dir, dest) and _same(src, meta):
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            shutil.copyfile(src, dest)
+            with _LOCK:
+                progress.advance()
+        else:
+            rest[rel] = meta
+    return rest
 
 
 def _in_parallel(fn, items: list) -> None:
