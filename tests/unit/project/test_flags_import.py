@@ -321,8 +321,6 @@ def test_help_op_shows_argparse_flags(genv):
     genv.write("guild.yml", "train: {flags-import: all}\n")
     genv.write("train.py", textwrap.dedent(ARGPARSE))
     result = genv.run("run", "train", "--help-op")
-    if "not implemented" in result.err:
-        pytest.skip("--help-op not available yet")
     assert result.rc == 0, result.err
     assert "  lr      Learning rate (default is 0.1)\n" in result.out
     # The spec shows '1 2' quoted; quoting is the help formatter's business, the value is ours.
