@@ -17,6 +17,15 @@ GUILD_BIN = os.path.join(os.path.dirname(sys.executable), "guild")
 SHARED = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
 
 
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 nothing listens on (for the servers tests start)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @dataclass
 class Result:
     out: str

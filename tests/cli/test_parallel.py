@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
 
-from conftest import GUILD_BIN
+from conftest import GUILD_BIN, free_port
 
 SLEEP = """\
 import time
@@ -115,16 +114,11 @@ def test_unknown_executor_is_one_line(genv):
 # ---- Dask
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def dask_cluster(tmp_path):
     pytest.importorskip("distributed")
-    port = _free_port()
+    port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     log = open(tmp_path / "dask.log", "w")

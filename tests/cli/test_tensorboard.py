@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -16,7 +15,7 @@ import urllib.request
 import pytest
 
 from _scalar_runs import make_run
-from conftest import GUILD_BIN
+from conftest import GUILD_BIN, free_port
 
 R1 = "1" * 32
 R2 = "2" * 32
@@ -32,11 +31,6 @@ def runs(genv):
     return genv
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _get_json(url: str):
     with urllib.request.urlopen(url, timeout=10) as resp:
@@ -47,7 +41,7 @@ def _get_json(url: str):
 def _tensorboard(genv):
     """`guild tensorboard` serving on a free port: its base URL until the block ends."""
     pytest.importorskip("tensorboard")
-    port = _free_port()
+    port = free_port()
     env = dict(genv.env, TZ="UTC")
     proc = subprocess.Popen(
         [GUILD_BIN, "tensorboard", "--port", str(port), "--host", "127.0.0.1", "--no-open"],

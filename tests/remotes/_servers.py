@@ -11,18 +11,14 @@ import subprocess
 import sys
 import time
 
+from conftest import free_port
+
 VENV_BIN = os.path.dirname(sys.executable)
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 # boto3 reads no credentials of the machine's: these are moto's and never a real secret.
 S3_ENV = {"AWS_ACCESS_KEY_ID": "testing-key-id", "AWS_SECRET_ACCESS_KEY": "testing-secret-7f3a9c",
           "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent",
           "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_port(port: int, proc: subprocess.Popen, what: str) -> None:

@@ -10,8 +10,7 @@ import time
 import pytest
 
 from remotes._fixtures import write_remotes
-from remotes._servers import free_port
-from conftest import GUILD_BIN
+from conftest import GUILD_BIN, free_port
 
 TRAIN = "x = 1\nprint('loss: %s' % (1.0 / x))\n"
 SLOW = "import time\nfor i in range(300):\n    print('tick', i, flush=True)\n    time.sleep(0.1)\n"

@@ -95,12 +95,16 @@ def _select(args):
 
 
 def _refresh(args, logdir: str) -> None:
+    from guild import api
     from guild.scalars import tblogdir
 
     flags = _run_name_flags(args.run_name_flags)
+    cache = api.scalar_cache()
     tblogdir.sync_logdir(logdir, [(run, _run_name(run, flags)) for run in _select(args)],
                          with_time=not args.skip_hparams, hparams=not args.skip_hparams,
-                         images=not args.skip_images)
+                         images=not args.skip_images, scalar_cache=cache)
+    if cache is not None:
+        cache.save()  # each refresh: this process serves until stopped
 
 
 def _run_name_flags(value: str | None) -> list[str] | None:

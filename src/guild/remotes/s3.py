@@ -15,6 +15,7 @@ import os
 import threading
 
 from guild.errors import GuildError
+from guild.store.access import is_allowed
 from guild.util import files as files_util
 from guild.util import hashing, log
 
@@ -147,6 +148,7 @@ class S3Remote:
         os.makedirs(local_root, exist_ok=True)
         state_path = os.path.join(self._cache_dir(), area.replace("/", "-") + ".json")
         state = _load_json(state_path)
+        before = dict(state)
         index = self._index(area)
         ids = self._run_ids(area)
         for run_id in os.listdir(local_root):
@@ -169,7 +171,8 @@ class S3Remote:
         try:
             _in_parallel(refresh, stale)
         finally:
-            files_util.write_atomic(state_path, json.dumps(state))
+            if state != before:
+                files_util.write_atomic(state_path, json.dumps(state))
         return local_root
 
     # ---- push and pull
@@ -275,7 +278,7 @@ class S3Remote:
         prefix = self._prefix(area, run_id)
         for rel, meta in sorted(objects.items()):
             path = os.path.join(run_dir, rel)
-            if not _inside(run_dir, path) or (check and _same(path, meta)):
+            if not is_allowed(path, (os.path.realpath(run_dir),)) or (check and _same(path, meta)):
                 continue
             os.makedirs(os.path.dirname(path), exist_ok=True)
             resp = self._call(self.client.get_object, Bucket=self.bucket, Key=prefix + rel)
@@ -341,7 +344,7 @@ def _copy_mirrored(mirror_dir: str, run_dir: str, fetch: dict[str, tuple[int, st
     for rel, meta in fetch.items():
         src = os.path.join(mirror_dir, rel)
         dest = os.path.join(run_dir, rel)
-        if _inside(run_dir, dest) and _same(src, meta):
+        if is_allowed(dest, (os.path.realpath(run_dir),)) and _same(src, meta):
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             shutil.copyfile(src, dest)
             with _LOCK:
@@ -435,7 +438,6 @@ def _mirrored(rel: str) -> bool:
 def _local_files(run_dir: str) -> dict[str, str]:
     """{relative path: path to read} of a run's files; links are followed when they stay in the
     Guild home (dependencies: what they link to is copied), dropped with a warning otherwise."""
-    from guild.store.access import is_allowed
     from guild.store.journal import home_of_run
 
     home = home_of_run(run_dir)
@@ -463,23 +465,14 @@ def _local_files(run_dir: str) -> dict[str, str]:
 
 def _same(path: str, meta: tuple[int, str] | None) -> bool:
     """Whether the file at `path` is the object `meta` (size, etag) describes."""
-    if meta is None:
-        return False
     try:
         size = os.path.getsize(path)
     except OSError:
         return False
-    if size != meta[0]:
+    if meta is None or size != meta[0]:
         return False
-    if "-" in meta[1]:  # a multipart ETag is no MD5: the size has to do
-        return True
     with open(path, "rb") as f:
-        return hashing.md5(f.read()).hexdigest() == meta[1]
-
-
-def _inside(root: str, path: str) -> bool:
-    root = os.path.abspath(root)
-    return os.path.abspath(path).startswith(root + os.sep)
+        return _matches((size, hashing.md5(f.read()).hexdigest()), meta)
 
 
 def _remove_extra(run_dir: str, wanted: set[str], only_guild: bool = False) -> None:

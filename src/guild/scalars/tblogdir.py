@@ -11,10 +11,11 @@ import re
 import shutil
 
 from guild.scalars import events
+from guild.util.files import list_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
-    from typing import Iterable, Iterator
+    from typing import Any, Iterable, Iterator
 
 MAX_PATH = 148
 TIME_FILE = "events.out.tfevents.9999999999.time"
@@ -27,38 +28,35 @@ def run_dir_name(short_id: str, op: str, started: str, label: str) -> str:
 
 
 def sync_logdir(logdir: str, runs: Iterable[tuple[object, str]], with_time: bool = True,
-                hparams: bool = False, images: bool = False) -> None:
+                hparams: bool = False, images: bool = False, scalar_cache: Any = None) -> None:
     """Make `logdir` mirror `runs` ((run, dir name) pairs): add new runs and event files,
     remove the directories of runs no longer selected. `with_time` adds the `time` scalar,
-    `hparams` TensorBoard's HParams experiment and sessions, `images` the runs' images."""
+    `hparams` TensorBoard's HParams experiment and sessions (the runs' scalars read through
+    `scalar_cache`, a `scalars.cache.ScalarCache`, when given), `images` the runs' images."""
     wanted = {}
     for run, name in runs:
         path = os.path.join(logdir, name)
         if len(path) > MAX_PATH:
             path = path[:MAX_PATH]
         wanted[os.path.basename(path)] = (run, path)
-    for entry in _listdir(logdir):
+    for entry in list_dir(logdir):
         if entry not in wanted and not events.is_event_file(entry):
             shutil.rmtree(os.path.join(logdir, entry), ignore_errors=True)
+    if hparams or images:
+        from guild.scalars import tbsummaries
     all_flags, metrics = [], set()
     for run, path in wanted.values():
         _link_event_files(run.path, path)
         if hparams:
-            from guild.scalars import tbsummaries
-
             flags = run.get("flags") or {}
             all_flags.append(flags)
             tbsummaries.write_session(path, flags, _secs(run.get("started")))
-            metrics.update(_metrics(run))
+            metrics.update(_metrics(run, scalar_cache))
         if with_time:
             _write_time(run, path, session_end=hparams)
         if images:
-            from guild.scalars import tbsummaries
-
-            tbsummaries.write_images(run.path, path)
+            tbsummaries.write_images(run.path, path, finished=isinstance(run.get("stopped"), int))
     if hparams and wanted:
-        from guild.scalars import tbsummaries
-
         tbsummaries.write_experiment(logdir, all_flags, metrics | ({("", "time")} if with_time else set()))
 
 
@@ -66,18 +64,11 @@ def _secs(timestamp_us) -> float | None:
     return timestamp_us / 1e6 if isinstance(timestamp_us, int) else None
 
 
-def _metrics(run) -> set[tuple[str, str]]:
+def _metrics(run, scalar_cache: Any) -> set[tuple[str, str]]:
     """(TensorBoard run under the session, tag) of the run's scalars but `sys/` ones."""
     from guild.scalars.summary import cached_run_scalars
 
-    return {(s.prefix, s.tag) for s in cached_run_scalars(run) if not s.tag.startswith("sys/")}
-
-
-def _listdir(path: str) -> list[str]:
-    try:
-        return os.listdir(path)
-    except OSError:
-        return []
+    return {(s.prefix, s.tag) for s in cached_run_scalars(run, scalar_cache) if not s.tag.startswith("sys/")}
 
 
 def _link_event_files(run_dir: str, dest: str) -> None:

@@ -12,6 +12,7 @@ import os
 import struct
 
 from guild.scalars import events
+from guild.util.files import list_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -90,7 +91,7 @@ def write_experiment(logdir: str, flags: Iterable[dict[str, Any]], metrics: Iter
     for group, tag in sorted(set(metrics)):
         experiment.metric_infos.add(name=api_pb2.MetricName(group=group, tag=tag))
     data = plugin_data_pb2.HParamsPluginData(experiment=experiment).SerializeToString()
-    existing = sorted(n for n in _listdir(logdir) if n.endswith(".experiment"))
+    existing = sorted(n for n in list_dir(logdir) if n.endswith(".experiment"))
     if existing:
         with open(os.path.join(logdir, existing[-1]), "rb") as f:
             if data in f.read():
@@ -110,12 +111,15 @@ def _data_type(vals: list, api_pb2) -> int:
     return api_pb2.DATA_TYPE_STRING
 
 
-def write_images(run_dir: str, dest: str) -> None:
+def write_images(run_dir: str, dest: str, finished: bool) -> None:
     """Image summaries of the run's image files not shown yet (a new events file per refresh
-    that finds any, so TensorBoard reads them as they come)."""
+    that finds any, so TensorBoard reads them as they come). A `finished` run already looked
+    at is not looked at again."""
     from tensorboard.compat.proto import event_pb2, summary_pb2
 
     state_path = os.path.join(dest, IMAGES_STATE)
+    if finished and os.path.exists(state_path):
+        return
     try:
         with open(state_path) as f:
             shown = set(f.read().splitlines())
@@ -135,11 +139,11 @@ def write_images(run_dir: str, dest: str) -> None:
         summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=rel, image=image)])
         records.append(event_pb2.Event(wall_time=st.st_mtime, step=0, summary=summary).SerializeToString())
         new.append(key)
-    if not records:
-        return
-    serial = sum(1 for n in _listdir(dest) if ".images." in n)
-    _write_events(os.path.join(dest, IMAGES_FILE % (1, serial)), records)
-    with open(state_path, "a") as f:
+    if records:
+        serial = sum(1 for n in list_dir(dest) if ".images." in n)
+        _write_events(os.path.join(dest, IMAGES_FILE % (1, serial)), records)
+    os.makedirs(dest, exist_ok=True)
+    with open(state_path, "a") as f:  # made even when empty: the run was looked at
         f.write("".join(k + "\n" for k in new))
 
 
@@ -173,9 +177,3 @@ def image_size(data: bytes) -> tuple[int, int]:
             pos += 2 + length
     return 0, 0
 
-
-def _listdir(path: str) -> list[str]:
-    try:
-        return os.listdir(path)
-    except OSError:
-        return []

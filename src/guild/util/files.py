@@ -94,3 +94,11 @@ def shorten_path(path: str, max_len: int = 28) -> str:
         return path
     result = "/".join(left + ["…"] + right)
     return result if len(result) < len(path) else path
+
+
+def list_dir(path: str) -> list[str]:
+    """The names in directory `path`, or [] when it cannot be listed (missing, not a dir)."""
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
