@@ -84,10 +84,10 @@ def _interactive(args, runs) -> int:
         return 0
     from guild.scalars.compare import format_cell
 
-    first = [runs]
+    unread = [runs]  # the runs selected already serve the first load; a refresh selects again
 
     def load():
-        table = _table(args, first.pop() if first else _runs(args))
+        table = _table(args, unread.pop() if unread else _runs(args))
         rows = [(rd.run.id, list(row), [format_cell(v) for v in row]) for rd, row in zip(table.runs, table.rows)]
         return list(table.headers), rows
 

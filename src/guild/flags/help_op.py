@@ -7,7 +7,7 @@ every flag whose help takes more than one line."""
 from __future__ import annotations
 
 from guild.flags.encode import assign_value, encode_flag_value
-from guild.util.text import first_line
+from guild.util.text import first_line, wrap
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -71,8 +71,6 @@ def _choice_row(choice: Any) -> tuple[str, str]:
     return shown, first_line(choice.get("description"))
 
 
-
-
 def _definition_list(rows: list[tuple[str, list[str | list[str]]]]) -> list[str]:
     name_col = min(max(len(name) for name, _ in rows), _NAME_COL_MAX) + _COL_GAP
     text_width = max(_WIDTH - name_col - 2, 10)
@@ -99,7 +97,7 @@ def _render_paragraphs(paragraphs: list[str | list[str]], width: int) -> list[st
     for para in paragraphs:
         if lines:
             lines.append("")
-        lines.extend(para if isinstance(para, list) else _wrap(para, width))
+        lines.extend(para if isinstance(para, list) else wrap(para, width))
     return lines
 
 
@@ -119,14 +117,6 @@ def _split_paragraphs(text: str) -> list[str | list[str]]:
 
 def _wrap_paragraphs(text: str, width: int) -> list[str]:
     return _render_paragraphs(_split_paragraphs(text.strip()), width)
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    if len(text) <= width:
-        return [text]
-    import textwrap
-
-    return textwrap.wrap(text, width) or [""]
 
 
 # The flag attributes `--test-flags` shows, in order (guildfile-and-run.md §5.3), with the value

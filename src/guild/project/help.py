@@ -4,7 +4,7 @@ operations with the first line of their descriptions (guildfile-and-run.md §5.3
 from __future__ import annotations
 
 from guild.project.opdef import OpDef
-from guild.util.text import first_line
+from guild.util.text import first_line, wrap
 
 _WIDTH = 78
 _NAME_COL_MAX = 30
@@ -49,7 +49,7 @@ def format_model_help(model_name: str, description: str | None, opdefs: list[OpD
     op_arg = f"{model_name}:OPERATION" if model_name else "OPERATION"
     lines = [f"Usage: guild run [OPTIONS] {op_arg} [FLAG]...", ""]
     if description and description.strip():
-        lines.extend(_wrap(" ".join(description.split()), _WIDTH))
+        lines.extend(wrap(" ".join(description.split()), _WIDTH))
         lines.append("")
     lines.append(f"Use 'guild run {op_arg} --help-op' for help on a particular operation.")
     rows = [(op.name, first_line(op.description)) for op in opdefs if not op.name.startswith("_")]
@@ -57,8 +57,6 @@ def format_model_help(model_name: str, description: str | None, opdefs: list[OpD
         lines.extend(["", "Operations:"])
         lines.extend(_rows(rows))
     return "\n".join(lines) + "\n"
-
-
 
 
 def _rows(rows: list[tuple[str, str]]) -> list[str]:
@@ -69,7 +67,7 @@ def _rows(rows: list[tuple[str, str]]) -> list[str]:
         if not desc:
             out.append(f"  {name}")
             continue
-        wrapped = _wrap(desc, max(_WIDTH - text_col, 10))
+        wrapped = wrap(desc, max(_WIDTH - text_col, 10))
         if len(name) > width:
             out.append(f"  {name}")
             out.append(" " * text_col + wrapped[0])
@@ -77,11 +75,3 @@ def _rows(rows: list[tuple[str, str]]) -> list[str]:
             out.append(f"  {name.ljust(width)}  {wrapped[0]}")
         out.extend(" " * text_col + line for line in wrapped[1:])
     return out
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    if len(text) <= width:
-        return [text]
-    import textwrap
-
-    return textwrap.wrap(text, width) or [""]

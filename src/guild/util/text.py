@@ -1,5 +1,5 @@
 """Small text and value helpers shared across layers: shell quoting, natural sort keys, first
-lines, number checks."""
+lines, number checks, wrapping, sizes."""
 
 from __future__ import annotations
 
@@ -67,6 +67,15 @@ def float32_shortest(x: float) -> float:
         if struct.pack("<f", short) == packed:
             return short
     return x
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` characters (one line, as is, when it fits)."""
+    if len(text) <= width:
+        return [text]
+    import textwrap
+
+    return textwrap.wrap(text, width) or [""]
 
 
 def human_bytes(n: int) -> str:
