@@ -519,34 +519,62 @@ def compare_table(runs: list[Run], opts=None, ctx: RunContext | None = None):
     """The `guild compare` table of `runs` (a `scalars.compare.Table`: headers, raw rows) with
     `opts` (a `scalars.compare.CompareOptions`; default columns when None). An op's `compare:`
     columns come from its guild.yml as it is now. Event files are read through the home's
-    scalar cache."""
-    from guild.scalars.compare import CompareOptions, RunData, build_table
+    scalar cache, which also keeps the last tables made (`scalars.table_cache`)."""
+    from guild.scalars.compare import CompareOptions, finish_table
+
+    opts = opts or CompareOptions()
+    refresh_runs(runs, full=False)
+    cache = scalar_cache(_ctx(ctx)) if runs else None
+    # A table holds formatted times: it is for this time zone only.
+    zone = _TIME_ZONE()
+    op_compare = _OpCompare()
+    if cache is None:
+        return finish_table(_table_rows(runs, opts, zone, None, op_compare, []), runs, opts)
+    from guild.scalars import table_cache
+
+    paths = tuple(r.path for r in runs)
+    key = table_cache.table_key(paths, repr(opts), zone)
+    signatures = tuple(getattr(r, "checked_signature", None) for r in runs)
+    raw = table_cache.cached_rows(cache, key, paths, signatures, op_compare)
+    if raw is None:
+        data: list = []
+        raw = _table_rows(runs, opts, zone, cache, op_compare, data)
+        table_cache.keep_rows(cache, key, paths, data, raw, op_compare)
+        cache.save()
+    return finish_table(raw, runs, opts)
+
+
+def _table_rows(runs: list[Run], opts, zone: str, cache, op_compare: _OpCompare, data: list):
+    """The compare rows of `runs` (`scalars.compare.TableRows`), each run's row through `cache`
+    when it has one. The runs' `RunData` are added to `data`."""
+    from guild.scalars.compare import RunData, table_rows
     from guild.store.describe import computed_attr, operation_desc
 
-    refresh_runs(runs, full=False)
     index = getattr(runs[0], "_index", None) if runs else None
     if index is not None:
         index.prefetch(runs)
-    cache = scalar_cache(_ctx(ctx)) if runs else None
     if cache is not None:
         cache.preload(r.path for r in runs)
-    op_compare: dict = {}
-    data = []
-    # A cached compare row holds formatted times: it is for this time zone only.
-    zone = _TIME_ZONE()
     for run in runs:
         opref = run.opref
         from_ = opref.pkg_name if opref is not None and opref.pkg_type in ("guildfile", "script") else None
         key = (opref.pkg_name, opref.model_name, opref.op_name) if opref is not None and opref.pkg_type == "guildfile" else None
-        if key is not None and key not in op_compare:
-            op_compare[key] = _op_compare(*key)
+        columns = op_compare[key] if key is not None else None
         op_desc = operation_desc(run)
-        data.append(RunData(run, op_desc, from_, op_compare.get(key), computed_attr,
+        data.append(RunData(run, op_desc, from_, columns, computed_attr,
                             cache=cache, sources_key=_sources_key(run), row_context=f"{zone}|{op_desc}|{from_}"))
-    table = build_table(data, opts or CompareOptions())
-    if cache is not None:
-        cache.save()
-    return table
+    return table_rows(data, opts)
+
+
+class _OpCompare(dict):
+    """op key (guild file, model, op) -> the op's `compare:` columns, read once each."""
+
+    def __missing__(self, key: tuple):
+        value = self[key] = _op_compare(*key)
+        return value
+
+    def __call__(self, key: tuple):
+        return self[key]
 
 
 def _TIME_ZONE() -> str:
@@ -556,9 +584,10 @@ def _TIME_ZONE() -> str:
 
 
 def _sources_key(run: Run) -> str | None:
-    """What a finished run's scalar sources are cached under (None: find them each time)."""
+    """What the scalar sources of a run that is not moving on its own are cached under (None:
+    find them each time)."""
     sig = getattr(run, "checked_signature", None)
-    if sig is None or run.status in ("running", "pending"):
+    if sig is None or run.status_moves:
         return None
     return sig
 

@@ -178,7 +178,7 @@ def _make_frame_class(pd):
         def compare(self):
             """The `guild compare` table: core columns, flags, attributes and scalars."""
             table = api.compare_table(self._runs(), ctx=_ctx())
-            rows = [[RunRef(rd.run), *row[1:]] for rd, row in zip(table.runs, table.rows)]
+            rows = [[RunRef(run), *row[1:]] for run, row in zip(table.runs, table.rows)]
             frame = pd.DataFrame(rows, columns=table.headers)
             if "started" in frame:
                 frame["started"] = pd.to_datetime(frame["started"], errors="coerce")

@@ -33,6 +33,7 @@ LISTINGS = [
     ["compare", "--csv", "-"],
     ["compare", "--csv", "-", "-Fo", "op-2", "--min", "loss"],
     ["compare", "--csv", "-", "-cc", "=lr,loss,acc"],
+    ["compare", "-t", "--max", "acc", "--top", "20"],
     ["runs", "-a", "--json"],
 ]
 
@@ -169,11 +170,12 @@ def _wait_for(path, timeout=30):
 
 
 def _wait_for_run_dir(genv):
+    """The run's dir once it is in place (it is made as `.incomplete-<id>`, then renamed)."""
     deadline = time.monotonic() + 30
-    while not genv.run_ids():
+    while not (ids := [rid for rid in genv.run_ids() if not rid.startswith(".")]):
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    return os.path.join(genv.runs_dir(), genv.run_ids()[0])
+    return os.path.join(genv.runs_dir(), ids[0])
 
 
 def test_running_then_dead_status_from_the_index(genv):

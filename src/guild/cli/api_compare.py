@@ -29,10 +29,10 @@ def main(args) -> int:
     headers = ["id" if h == "run" else h for h in table.headers]
     run_col = table.headers.index("run") if "run" in table.headers else None
     rows = []
-    for rd, row in zip(table.runs, table.rows):
+    for run, row in zip(table.runs, table.rows):
         row = list(row)
         if run_col is not None:
-            row[run_col] = rd.run.id
+            row[run_col] = run.id
         rows.append(row)
     jsonout.write([headers, *rows], args.format)
     return 0

@@ -88,7 +88,7 @@ def _interactive(args, runs) -> int:
 
     def load():
         table = _table(args, unread.pop() if unread else _runs(args))
-        rows = [(rd.run.id, list(row), [format_cell(v) for v in row]) for rd, row in zip(table.runs, table.rows)]
+        rows = [(run.id, list(row), [format_cell(v) for v in row]) for run, row in zip(table.runs, table.rows)]
         return list(table.headers), rows
 
     def info(run_id: str) -> str:
@@ -156,7 +156,7 @@ def _print_table(table) -> None:
 
     if not table.rows:
         return
-    rows = formatted_rows(table, lambda run: run.get("marked") is True)
+    rows = formatted_rows(table)
     sys.stdout.write(format_table(rows) + "\n")
 
 

@@ -1,6 +1,7 @@
 """Event files decoded once: each file's per-tag summary, kept in `<GUILD_HOME>/cache/scalars.db`
-(SQLite, WAL) with the offset it was read to, a finished run's scalar sources, and a finished
-run's compare row (under a key naming everything the row was made from).
+(SQLite, WAL) with the offset it was read to, a finished run's scalar sources, a finished
+run's compare row (under a key naming everything the row was made from) and the last few whole
+compare tables (`scalars.table_cache` says when one holds).
 
 A file's entry is used while its size and mtime are unchanged. A file that grew (a run still
 writing) is read on from the offset when its first and last read bytes are as they were, and
@@ -37,12 +38,18 @@ CREATE TABLE rows (
     run_dir TEXT PRIMARY KEY,
     key TEXT NOT NULL,
     value BLOB NOT NULL
-) WITHOUT ROWID
+) WITHOUT ROWID;
+CREATE TABLE tables (
+    key TEXT PRIMARY KEY,
+    made REAL NOT NULL,
+    value BLOB NOT NULL
+)
 """
-_VERSION = 3
+_VERSION = 4
 _WHAT = "the scalar cache"
 _EDGE = 16  # bytes kept from the start and from before the offset, to recognize a file
 _BULK = 1000  # runs from which preloading reads whole tables instead of row by row
+_TABLES = 8  # compare tables kept (the newest)
 
 
 class ScalarCache:
@@ -58,6 +65,7 @@ class ScalarCache:
         self._new_files: dict[str, tuple] = {}
         self._new_sources: dict[str, tuple[str, list]] = {}
         self._new_rows: dict[str, tuple[str, bytes]] = {}
+        self._new_tables: dict[str, bytes] = {}
 
     # ---- reading
 
@@ -162,16 +170,10 @@ class ScalarCache:
         return row
 
     def files_signature(self, sources: list) -> str:
-        """The size and mtime of every event file of `sources` (part of a compare row's key)."""
-        parts = []
-        for _prefix, dir_path, names in sources:
-            for name in names:
-                try:
-                    st = os.stat(dir_path + "/" + name)
-                    parts.append(f"{st.st_size}.{st.st_mtime_ns}")
-                except OSError:
-                    parts.append("-")
-        return ",".join(parts)
+        """The size and mtime of every event file of `sources` (part of a compare row's key),
+        one `file_signature` each, joined by commas."""
+        return ",".join([file_signature(dir_path + "/" + name) for _prefix, dir_path, names in sources
+                         for name in names])
 
     def row(self, run_dir: str, key: str):
         """The compare row value cached for `run_dir` under `key`, or None."""
@@ -197,15 +199,31 @@ class ScalarCache:
             return
         self._rows[run_dir] = self._new_rows[run_dir] = (key, data)
 
+    def table(self, key: str):
+        """The compare table value kept under `key`, or None."""
+        if self.conn is None:
+            return None
+        row = self.conn.execute("SELECT value FROM tables WHERE key = ?", (key,)).fetchone()
+        return marshal.loads(row[0]) if row else None
+
+    def put_table(self, key: str, value) -> None:
+        """Keep a compare table (one that marshal cannot keep is not kept)."""
+        if self.conn is None:
+            return
+        try:
+            self._new_tables[key] = marshal.dumps(value)
+        except ValueError:
+            pass
+
     # ---- writing
 
     def save(self) -> None:
         """Write what was read since the last save, in one transaction (skipped, to be redone
         another time, when the database stays busy)."""
-        if self.conn is None or not (self._new_files or self._new_sources or self._new_rows):
+        if self.conn is None or not (self._new_files or self._new_sources or self._new_rows or self._new_tables):
             return
-        files, sources, rows = self._new_files, self._new_sources, self._new_rows
-        self._new_files, self._new_sources, self._new_rows = {}, {}, {}
+        files, sources, rows, tables = self._new_files, self._new_sources, self._new_rows, self._new_tables
+        self._new_files, self._new_sources, self._new_rows, self._new_tables = {}, {}, {}, {}
 
         def write(conn) -> None:
             conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -214,8 +232,24 @@ class ScalarCache:
                              [(d, k, marshal.dumps(s)) for d, (k, s) in sources.items()])
             conn.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?)",
                              [(d, k, v) for d, (k, v) in rows.items()])
+            if tables:
+                import time
+
+                conn.executemany("INSERT OR REPLACE INTO tables VALUES (?, ?, ?)",
+                                 [(k, time.time(), v) for k, v in tables.items()])
+                conn.execute("DELETE FROM tables WHERE key NOT IN "
+                             "(SELECT key FROM tables ORDER BY made DESC LIMIT ?)", (_TABLES,))
 
         sqlitedb.try_write(self.conn, write, _WHAT)
+
+
+def file_signature(path: str) -> str:
+    """`size.mtime` of the file at `path`, or `-` when it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "-"
+    return f"{st.st_size}.{st.st_mtime_ns}"
 
 
 def _continues(buf: bytes, row: tuple) -> bool:

@@ -56,6 +56,7 @@ class RunData:
     # what else a finished run's compare row depends on (op, from, settings): with a
     # sources_key and a cache, the row is cached
     row_context: str | None = None
+    files_sig: str | None = None  # the event files' signature `row_key` took
     _sources: list | None = field(default=None, repr=False)
     _scalars: list[ScalarSummary] | None = field(default=None, repr=False)
     _attrs: dict[str, str] | None = field(default=None, repr=False)
@@ -80,8 +81,8 @@ class RunData:
         options), or None when it is not cached."""
         if self.cache is None or self.sources_key is None or self.row_context is None:
             return None
-        return "|".join((self.sources_key, self.cache.files_signature(self.sources), self.row_context,
-                         repr(self.op_compare), opts_key))
+        self.files_sig = self.cache.files_signature(self.sources)
+        return "|".join((self.sources_key, self.files_sig, self.row_context, repr(self.op_compare), opts_key))
 
     @property
     def logged_attrs(self) -> dict[str, str]:
@@ -95,10 +96,28 @@ class RunData:
 
 
 @dataclass
+class TableRows:
+    """A table before sorting and cutting, in the order of its runs: what a cache may keep."""
+
+    headers: list[str]
+    rows: list[list[Any]]
+    sort_vals: list[Any]  # each run's value of the --min/--max column (empty without one)
+    operations: list[str]
+    marked: list[bool]
+    csv: list[str] | None = None  # each row as a CSV line, when a cache keeps them
+
+    def as_tuple(self) -> tuple:
+        return self.headers, self.rows, self.sort_vals, self.operations, self.marked, self.csv
+
+
+@dataclass
 class Table:
     headers: list[str]
     rows: list[list[Any]]
-    runs: list[RunData]
+    runs: list[Any]  # the run of each row
+    operations: list[str]  # each row's operation description
+    marked: list[bool]  # whether each row's run is marked
+    csv: list[str] | None = None  # each row as a CSV line (None: to be written from `rows`)
 
 
 # ---- parsing (each spec string once per process: errors are logged once)
@@ -232,6 +251,11 @@ def attr_value(rd: RunData, name: str) -> Any:
 
 def build_table(runs: list[RunData], opts: CompareOptions) -> Table:
     """Headers and unformatted rows for `runs` (in display order), sorted and cut per `opts`."""
+    return finish_table(table_rows(runs, opts), [rd.run for rd in runs], opts)
+
+
+def table_rows(runs: list[RunData], opts: CompareOptions) -> TableRows:
+    """Headers and unformatted rows for `runs`, in their order."""
     user = parse_cols(opts.user_cols) if opts.user_cols else []
     per_run = []
     header_groups: tuple[list[str], list[str], list[str]] = ([], [], [])
@@ -275,12 +299,21 @@ def build_table(runs: list[RunData], opts: CompareOptions) -> Table:
         rows.append([cells.get(h) for h in headers])
         if sort_col:
             sort_vals.append(next((vals[sort_col] for vals in group_vals if sort_col in vals), None))
-    order = list(range(len(rows)))
-    if sort_col and sort_col in headers:
-        order = _sorted_order(sort_vals, descending=not opts.min_col)
+    return TableRows(headers, rows, sort_vals, [rd.operation for rd in runs],
+                     [rd.run.get("marked") is True for rd in runs])
+
+
+def finish_table(raw: TableRows, runs: list[Any], opts: CompareOptions) -> Table:
+    """The table of `raw` (made for `runs`), sorted and cut per `opts`."""
+    sort_col = opts.min_col or opts.max_col
+    order: Any = range(len(raw.rows))
+    if sort_col and sort_col in raw.headers:
+        order = _sorted_order(raw.sort_vals, descending=not opts.min_col)
     if opts.top:
         order = order[: opts.top]
-    table = Table(headers, [rows[i] for i in order], [runs[i] for i in order])
+    table = Table(raw.headers, [raw.rows[i] for i in order], [runs[i] for i in order],
+                  [raw.operations[i] for i in order], [raw.marked[i] for i in order],
+                  None if raw.csv is None else [raw.csv[i] for i in order])
     if opts.skip_unchanged and len(table.rows) > 1:
         _drop_unchanged(table)
     return table
@@ -311,6 +344,7 @@ def _drop_unchanged(table: Table) -> None:
     ]
     table.headers = [table.headers[i] for i in keep]
     table.rows = [[row[i] for i in keep] for row in table.rows]
+    table.csv = None
 
 
 # ---- output
@@ -324,9 +358,27 @@ def write_csv(table: Table, out) -> int:
 
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.headers)
-    for row in table.rows:
-        writer.writerow(["" if v is None else v for v in row])
+    if table.csv is not None:
+        out.write("".join(table.csv))
+    else:
+        writer.writerows(table.rows)  # None is written as an empty cell
     return len(table.rows) + 1
+
+
+def csv_lines(rows: list[list[Any]]) -> list[str]:
+    """Each row as `write_csv` writes it."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    lines = []
+    for row in rows:
+        writer.writerow(row)
+        lines.append(out.getvalue())
+        out.seek(0)
+        out.truncate()
+    return lines
 
 
 def format_cell(val: Any) -> str:
@@ -344,13 +396,13 @@ def format_cell(val: Any) -> str:
     return str(val)
 
 
-def formatted_rows(table: Table, marked: Callable[[Any], bool]) -> list[list[str]]:
+def formatted_rows(table: Table) -> list[list[str]]:
     """Header row plus formatted rows; the operation cell of a marked run gets ` [marked]`."""
     op_index = table.headers.index("operation") if "operation" in table.headers else None
     out = [list(table.headers)]
-    for rd, row in zip(table.runs, table.rows):
+    for row, operation, marked in zip(table.rows, table.operations, table.marked):
         cells = [format_cell(v) for v in row]
-        if op_index is not None and marked(rd.run) and row[op_index] == rd.operation:
+        if op_index is not None and marked and row[op_index] == operation:
             cells[op_index] += " [marked]"
         out.append(cells)
     return out

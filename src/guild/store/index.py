@@ -50,7 +50,7 @@ CREATE TABLE roots (
     snapshot BLOB NOT NULL
 )
 """
-_VERSION = 4
+_VERSION = 5
 _WHAT = "the run index"
 _PROGRESS_MIN = 2000  # runs to read before a progress line is worth showing
 # `live`: 0 - trusted; 1 - running or pending (its status moves on its own: check its quick
@@ -92,16 +92,16 @@ class RunIndex:
         if not to_read and not gone:
             # The snapshot is kept in listing order: nothing moved, nothing to sort.
             self._snapshots[root] = snap
-            return [IndexedRun(rid, prefix + rid, self, row[0]) for rid, row in snap.items()]
+            return [IndexedRun(rid, prefix + rid, self, row[0], proto=row[2]) for rid, row in snap.items()]
         fresh = self._read_runs(root, to_read) if to_read else {}
         for rid in gone:
             del snap[rid]
         for rid, entry in fresh.items():
-            snap[rid] = (entry[0], entry[1])
+            snap[rid] = _snap_row(entry)
         order = _sorted_ids(snap, names)
         self._write(root, fresh, gone, order)
         self._snapshots[root] = {rid: snap[rid] for rid in order}
-        return [IndexedRun(rid, prefix + rid, self, snap[rid][0], fresh.get(rid)) for rid in order]
+        return [IndexedRun(rid, prefix + rid, self, snap[rid][0], fresh.get(rid), snap[rid][2]) for rid in order]
 
     def _to_read(self, root: str, names: list[str], snap: dict[str, tuple]) -> list[str]:
         """Runs to read from their files: new ones, ones the journal names, and live ones (running
@@ -143,7 +143,7 @@ class RunIndex:
                 snap = _read_snapshot(conn, root)
                 hits = [rid for rid in changed if rid in snap]
                 for rid in hits:
-                    snap[rid] = (snap[rid][0], _STALE)
+                    snap[rid] = (snap[rid][0], _STALE, snap[rid][2])
                 if hits:
                     _write_snapshot(conn, root, snap)
 
@@ -180,7 +180,7 @@ class RunIndex:
             for rid in gone:
                 snap.pop(rid, None)
             for rid, e in fresh.items():
-                snap[rid] = (e[0], e[1])
+                snap[rid] = _snap_row(e)
             order = _sorted_ids(snap, names if names is not None else list(snap))
             _write_snapshot(conn, root, {rid: snap[rid] for rid in order})
 
@@ -219,44 +219,68 @@ class RunIndex:
         changed: list[Run] = []
         for root, by_id in by_root.items():
             snap = self._snapshots.get(root, {})
+            check = self._check_both if full else self._check_attrs
             fresh: dict[str, tuple] = {}
-            found = set()
-            for rid, quick, files, data in self._rows(root, list(by_id)):
-                run = by_id.get(rid)
-                if run is None:
-                    continue
-                found.add(rid)
-                if run._data is None:  # what is checked is about to be read
-                    run._set_data(_decode(data))
-                if full:
-                    now = _quick_sig(run.path)
-                    same = now == quick and _files_sig(run.path) == files
-                else:  # the attrs dir alone (see the module's docstring)
-                    now = _attrs_sig(run.path)
-                    same = quick.endswith(":" + now)
-                    now = quick
-                if same and snap.get(rid, _TRUSTED)[1] != _STALE:
-                    run.checked_signature = now
-                else:
-                    self._reread(run, fresh, changed)
-            for rid, run in by_id.items():
-                if rid not in found:
-                    self._reread(run, fresh, changed)
+            for run in check(root, by_id, snap):
+                self._reread(run, fresh, changed)
             if fresh:
                 self._write(root, fresh, [])
-                snap.update((rid, (e[0], e[1])) for rid, e in fresh.items())
+                snap.update((rid, _snap_row(e)) for rid, e in fresh.items())
         return changed
 
-    def _rows(self, root: str, ids: list[str]):
-        """(id, quick, files, data) rows of `root` for `ids` (and maybe others: many ids are
-        read fastest by reading the whole root)."""
+    def _check_both(self, root: str, by_id: dict[str, IndexedRun], snap: dict[str, tuple]) -> list[IndexedRun]:
+        """The runs of `by_id` whose entry is stale by either signature (the others are marked
+        checked and have their entry decoded: what a command shows is about to be read)."""
+        stale = []
+        found = set()
+        for rid, quick, files, data in self._rows(root, list(by_id), "quick, files, data"):
+            run = by_id.get(rid)
+            if run is None:
+                continue
+            found.add(rid)
+            if run._data is None:
+                run._set_data(_decode(data))
+            now = _quick_sig(run.path)
+            if now == quick and _files_sig(run.path) == files and snap.get(rid, _TRUSTED)[1] != _STALE:
+                run.checked_signature = now
+            else:
+                stale.append(run)
+        stale.extend(run for rid, run in by_id.items() if rid not in found)
+        return stale
+
+    def _check_attrs(self, root: str, by_id: dict[str, IndexedRun], snap: dict[str, tuple]) -> list[IndexedRun]:
+        """The runs of `by_id` whose attrs dir moved (see the module's docstring); entries are
+        not decoded: a compare whose table is cached reads none of them."""
+        stale = []
+        found = set()
+        get, stat = by_id.get, os.stat  # a stat per run of a compare of 100,000: kept lean
+        for rid, quick in self._rows(root, list(by_id), "quick"):
+            run = get(rid)
+            if run is None:
+                continue
+            found.add(rid)
+            try:
+                mtime = stat(run.path + "/.guild/attrs").st_mtime_ns
+            except OSError:
+                mtime = 0
+            if quick.endswith(f":{mtime}") and snap.get(rid, _TRUSTED)[1] != _STALE:
+                run.checked_signature = quick
+            else:
+                stale.append(run)
+        stale.extend(run for rid, run in by_id.items() if rid not in found)
+        return stale
+
+    def _rows(self, root: str, ids: list[str], columns: str) -> list[tuple]:
+        """(id, *columns) rows of `root` for `ids` (and maybe others: many ids are read fastest
+        by reading the whole root)."""
         if len(ids) > 2000:
-            yield from self.conn.execute("SELECT id, quick, files, data FROM runs WHERE root = ?", (root,))
-            return
+            return self.conn.execute(f"SELECT id, {columns} FROM runs WHERE root = ?", (root,)).fetchall()
+        rows = []
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
-            yield from self.conn.execute(
-                f"SELECT id, quick, files, data FROM runs WHERE root = ? AND id IN ({marks})", (root, *chunk))
+            rows.extend(self.conn.execute(
+                f"SELECT id, {columns} FROM runs WHERE root = ? AND id IN ({marks})", (root, *chunk)))
+        return rows
 
     def _reread(self, run: IndexedRun, fresh: dict[str, tuple], changed: list[Run]) -> None:
         entry = read_entry(run.path)
@@ -269,7 +293,7 @@ class RunIndex:
         changed.append(run)
 
 
-_TRUSTED = (None, 0)
+_TRUSTED = (None, 0, 0)
 _NO_TS = float("inf")  # runs without a timestamp sort last
 
 
@@ -286,21 +310,27 @@ def _sorted_ids(snap: dict[str, tuple], names: list[str]) -> list[str]:
 
 
 def _read_snapshot(conn, root: str) -> dict[str, tuple]:
-    """{id: (ts, live)} of the runs indexed under `root`: one row, so a listing reads one value
-    whatever the number of runs."""
+    """{id: (ts, live, proto)} of the runs indexed under `root` (`proto`: 1 for a batch): one
+    row, so a listing reads one value whatever the number of runs."""
     row = conn.execute("SELECT snapshot FROM roots WHERE root = ?", (root,)).fetchone()
     if row is None:
         return {}
-    ids, stamps, live = marshal.loads(row[0])
-    return {rid: (ts, lv) for rid, ts, lv in zip(ids, stamps, live)}
+    ids, stamps, live, proto = marshal.loads(row[0])
+    return {rid: (ts, lv, pr) for rid, ts, lv, pr in zip(ids, stamps, live, proto)}
+
+
+def _snap_row(entry: tuple) -> tuple:
+    """The snapshot's (ts, live, proto) of an entry `read_entry` gave."""
+    return entry[0], entry[1], entry[5]
 
 
 def _write_snapshot(conn, root: str, snap: dict[str, tuple]) -> None:
     ids = tuple(snap)
     stamps = tuple(snap[rid][0] for rid in ids)
     live = bytes(snap[rid][1] for rid in ids)
+    proto = bytes(snap[rid][2] for rid in ids)
     conn.execute("INSERT OR REPLACE INTO roots (root, snapshot) VALUES (?, ?)",
-                 (root, marshal.dumps((ids, stamps, live))))
+                 (root, marshal.dumps((ids, stamps, live, proto))))
 
 
 def _chunks(items: list, size: int):
@@ -321,11 +351,6 @@ def _mtime(path: str) -> int:
 def _quick_sig(run_dir: str) -> str:
     guild = run_dir + "/.guild"
     return f"{_mtime(guild)}:{_mtime(guild + '/attrs')}"
-
-
-def _attrs_sig(run_dir: str) -> str:
-    """The attrs part of `_quick_sig`."""
-    return str(_mtime(run_dir + "/.guild/attrs"))
 
 
 # File times move in clock ticks of a few milliseconds: a write in the same tick as a read
@@ -356,8 +381,8 @@ def _files_sig(run_dir: str) -> str:
 
 
 def read_entry(run_dir: str) -> tuple | None:
-    """(ts, live, quick, files, data) of the run at `run_dir`, read from its files; None when it
-    is not (or no longer) a run. The quick signature is taken first and each file's signature
+    """(ts, live, quick, files, data, proto) of the run at `run_dir`, read from its files; None
+    when it is not (or no longer) a run. The quick signature is taken first and each file's signature
     from the open file, so a write that lands while the files are read leaves a signature that
     no longer matches."""
     quick = _quick_sig(run_dir)
@@ -396,7 +421,7 @@ def read_entry(run_dir: str) -> tuple | None:
     live = 1 if _is_live(markers) or _is_recent(quick) else 0
     has_proto = os.path.exists(guild + "proto/.guild/opref")
     data = marshal.dumps((opref_text, attrs, markers, unindexed, has_proto))
-    return ts, live, quick, ",".join(sigs), data
+    return ts, live, quick, ",".join(sigs), data, int(has_proto)
 
 
 def _read_with_sig(path: str) -> tuple[str, bytes | None]:
@@ -471,7 +496,8 @@ class IndexedRun(Run):
     """A Run whose indexed attrs, opref and markers come from its index entry until it is
     written to (then, like any Run, from its files)."""
 
-    def __init__(self, run_id: str, path: str, index: RunIndex, ts: int | None, entry: tuple | None = None):
+    def __init__(self, run_id: str, path: str, index: RunIndex, ts: int | None, entry: tuple | None = None,
+                 proto: int | None = None):
         # Run.__init__'s fields, set here: a listing makes one of these per run
         self.id = run_id
         self.path = path
@@ -480,6 +506,7 @@ class IndexedRun(Run):
         self._root = path[: len(path) - len(run_id) - 1]
         self._index: RunIndex | None = index
         self._ts = ts
+        self._proto = proto  # 1 for a batch, as the snapshot says (None: ask the entry)
         # The `.guild` and attrs mtimes, once `RunIndex.refresh` has checked them in this
         # process (a finished run keeps its scalar sources while they hold)
         self.checked_signature: str | None = None
@@ -507,6 +534,7 @@ class IndexedRun(Run):
     def _reload(self, entry: tuple) -> None:
         self._status = None
         self._ts = entry[0]
+        self._proto = entry[5]
         self._opref = _UNSET_OPREF
         self._set_data(_decode(entry[4]))
 
@@ -516,6 +544,7 @@ class IndexedRun(Run):
         self._index = None
         self._data = None
         self._ts = _UNSET
+        self._proto = None
         self._attrs = {}
         self._opref = _UNSET_OPREF
 
@@ -583,6 +612,8 @@ class IndexedRun(Run):
 
     @property
     def batch_proto(self) -> Run | None:
+        if self._proto is not None and self._index is not None:
+            return Run("proto", self.guild_path("proto")) if self._proto else None
         data = self._entry()
         if data is None:
             return super().batch_proto

@@ -177,6 +177,13 @@ class Run:
         return "running" if pid is not None and pid_alive(pid) else "error"
 
     @property
+    def status_moves(self) -> bool:
+        """Whether the status can change with no write to the run: it is running, or pending
+        for a live process (a pending run that names no process stays pending)."""
+        status = self.status
+        return status == "running" or (status == "pending" and bool(self._pending_owner()))
+
+    @property
     def timestamp(self) -> int | None:
         """`started` if set, else `initialized` (µs) — the sort key of every run list."""
         ts = self.get("started") or self.get("initialized")

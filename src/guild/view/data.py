@@ -267,5 +267,5 @@ def scalar_series(source: Source, run_id: str) -> dict[str, Any]:
 def compare(source: Source, ids: list[str]) -> dict[str, Any]:
     runs = [source.run(i) for i in ids]
     table = api.compare_table(runs, ctx=source.ctx)
-    rows = [[rd.run.id, *_jsonable(row[1:])] for rd, row in zip(table.runs, table.rows)]
+    rows = [[run.id, *_jsonable(row[1:])] for run, row in zip(table.runs, table.rows)]
     return {"headers": table.headers, "rows": rows}
