@@ -7,7 +7,8 @@ and scalar cache, at 2,000 / 20,000 / 100,000 runs, and compare over 5 runs that
 
 Homes are made once by ../shared/bench/make_home.py under $BENCH_TMP/homes (default
 /tmp/guild-bench/homes; 100,000 runs take about 11 GB and two minutes). Prints medians of
-whole-process wall times; `cold` removes GUILD_HOME/cache before the (single) timed call.
+whole-process wall times (warm compare and the raw-read floor alternated, with their ratio);
+`cold` removes GUILD_HOME/cache before the (single) timed call.
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ def main() -> None:
         _report(f"n{n}.runs.cold", [_cold(args.guild, home, ["runs"])])
         _report(f"n{n}.runs.warm", _reps(args.guild, home, ["runs"], args.reps))
         _report(f"n{n}.compare.cold", [_cold(args.guild, home, ["compare", "--csv", "-"])])
-        _report(f"n{n}.compare.warm", _reps(args.guild, home, ["compare", "--csv", "-"], args.reps))
-        _report(f"n{n}.floor.compare", _floor(home, args.reps))
+        warm, floor = _paired(args.guild, home, args.reps)
+        _report(f"n{n}.compare.warm", warm)
+        _report(f"n{n}.floor.compare", floor)
+        print(f"{f'n{n}.compare.warm/floor':28} ratio  {statistics.median(warm) / statistics.median(floor):8.2f}", flush=True)
     home = _scalar_home(homes)
     _report("big-scalars.compare.cold", [_cold(args.guild, home, ["compare", "--csv", "-"])])
     _report("big-scalars.compare.warm", _reps(args.guild, home, ["compare", "--csv", "-"], args.reps))
@@ -89,14 +92,17 @@ def _reps(guild: str, home: str, args: list[str], reps: int) -> list[float]:
     return [_time(guild, home, args) for _ in range(reps)]
 
 
-def _floor(home: str, reps: int) -> list[float]:
-    cmd = [sys.executable, "-S", os.path.join(SHARED, "floor_read.py"), "compare", os.path.join(home, "runs")]
-    out = []
+def _paired(guild: str, home: str, reps: int) -> tuple[list[float], list[float]]:
+    """Warm `compare --csv -` and the raw-read floor, alternated (the machine is noisy)."""
+    floor_cmd = [sys.executable, "-S", os.path.join(SHARED, "floor_read.py"), "compare", os.path.join(home, "runs")]
+    _time(guild, home, ["compare", "--csv", "-"])  # warm-up
+    ours, floor = [], []
     for _ in range(reps):
+        ours.append(_time(guild, home, ["compare", "--csv", "-"]))
         t0 = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-        out.append(time.perf_counter() - t0)
-    return out
+        subprocess.run(floor_cmd, stdout=subprocess.DEVNULL, check=True)
+        floor.append(time.perf_counter() - t0)
+    return ours, floor
 
 
 def _report(name: str, times: list[float]) -> None:

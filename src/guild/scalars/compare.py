@@ -249,11 +249,6 @@ def attr_value(rd: RunData, name: str) -> Any:
 # ---- the table
 
 
-def build_table(runs: list[RunData], opts: CompareOptions) -> Table:
-    """Headers and unformatted rows for `runs` (in display order), sorted and cut per `opts`."""
-    return finish_table(table_rows(runs, opts), [rd.run for rd in runs], opts)
-
-
 def table_rows(runs: list[RunData], opts: CompareOptions) -> TableRows:
     """Headers and unformatted rows for `runs`, in their order."""
     user = parse_cols(opts.user_cols) if opts.user_cols else []

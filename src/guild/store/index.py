@@ -197,11 +197,12 @@ class RunIndex:
         """Decode the entries of many runs with one query (before filtering all of them)."""
         wanted: dict[str, dict[str, IndexedRun]] = {}
         for run in runs:
-            if isinstance(run, IndexedRun) and run._index is self and run._data is None:
+            if type(run) is IndexedRun and run._index is self and run._data is None:
                 wanted.setdefault(run._root, {})[run.id] = run
         for root, by_id in wanted.items():
+            get = by_id.get
             for rid, data in self.conn.execute("SELECT id, data FROM runs WHERE root = ?", (root,)):
-                run = by_id.get(rid)
+                run = get(rid)
                 if run is not None:
                     run._set_data(_decode(data))
 
@@ -249,22 +250,19 @@ class RunIndex:
         return stale
 
     def _check_attrs(self, root: str, by_id: dict[str, IndexedRun], snap: dict[str, tuple]) -> list[IndexedRun]:
-        """The runs of `by_id` whose attrs dir moved (see the module's docstring); entries are
-        not decoded: a compare whose table is cached reads none of them."""
+        """The runs of `by_id` whose attrs dir moved (see the module's docstring). Entries are
+        decoded only when asked for: a compare whose table is kept reads none of them."""
         stale = []
         found = set()
-        get, stat = by_id.get, os.stat  # a stat per run of a compare of 100,000: kept lean
-        for rid, quick in self._rows(root, list(by_id), "quick"):
-            run = get(rid)
+        for rid, quick, data in self._rows(root, list(by_id), "quick, data"):
+            run = by_id.get(rid)
             if run is None:
                 continue
             found.add(rid)
-            try:
-                mtime = stat(run.path + "/.guild/attrs").st_mtime_ns
-            except OSError:
-                mtime = 0
-            if quick.endswith(f":{mtime}") and snap.get(rid, _TRUSTED)[1] != _STALE:
+            if quick.endswith(f":{_mtime(run.path + '/.guild/attrs')}") and snap.get(rid, _TRUSTED)[1] != _STALE:
                 run.checked_signature = quick
+                if run._data is None:
+                    run._encoded = data
             else:
                 stale.append(run)
         stale.extend(run for rid, run in by_id.items() if rid not in found)
@@ -512,6 +510,7 @@ class IndexedRun(Run):
         self.checked_signature: str | None = None
         self._status: str | None = None
         self._data: tuple | None = None
+        self._encoded: bytes | None = None  # its entry as the quick check read it, not decoded yet
         if entry is not None:
             self._set_data(_decode(entry[4]))
 
@@ -519,10 +518,13 @@ class IndexedRun(Run):
         """Take the decoded entry; its attrs become Run's attr cache."""
         self._data = data
         self._attrs = data[1]
+        self._encoded = None
 
     def _entry(self) -> tuple | None:
         if self._index is None:
             return None
+        if self._data is None and self._encoded is not None:
+            self._set_data(_decode(self._encoded))
         if self._data is None:
             data = self._index.entry_data(self)
             if data is None:
