@@ -520,7 +520,7 @@ def compare_table(runs: list[Run], opts=None, ctx: RunContext | None = None):
     `opts` (a `scalars.compare.CompareOptions`; default columns when None). An op's `compare:`
     columns come from its guild.yml as it is now. Event files are read through the home's
     scalar cache, which also keeps the last tables made (`scalars.table_cache`)."""
-    from guild.scalars.compare import CompareOptions, finish_table
+    from guild.scalars.compare import CompareOptions, finish_table, table_rows
 
     opts = opts or CompareOptions()
     refresh_runs(runs, full=False)
@@ -528,26 +528,20 @@ def compare_table(runs: list[Run], opts=None, ctx: RunContext | None = None):
     # A table holds formatted times: it is for this time zone only.
     zone = _TIME_ZONE()
     op_compare = _OpCompare()
+
+    def run_data(some: list[Run]) -> list:
+        return _run_data(some, zone, cache, op_compare)
+
     if cache is None:
-        return finish_table(_table_rows(runs, opts, zone, None, op_compare, []), runs, opts)
+        return finish_table(table_rows(run_data(runs), opts), runs, opts)
     from guild.scalars import table_cache
 
-    paths = tuple(r.path for r in runs)
-    key = table_cache.table_key(paths, repr(opts), zone)
-    signatures = tuple(getattr(r, "checked_signature", None) for r in runs)
-    raw = table_cache.cached_rows(cache, key, paths, signatures, op_compare)
-    if raw is None:
-        data: list = []
-        raw = _table_rows(runs, opts, zone, cache, op_compare, data)
-        table_cache.keep_rows(cache, key, paths, data, raw, op_compare)
-        cache.save()
-    return finish_table(raw, runs, opts)
+    return finish_table(table_cache.compare_rows(cache, runs, opts, zone, op_compare, run_data), runs, opts)
 
 
-def _table_rows(runs: list[Run], opts, zone: str, cache, op_compare: _OpCompare, data: list):
-    """The compare rows of `runs` (`scalars.compare.TableRows`), each run's row through `cache`
-    when it has one. The runs' `RunData` are added to `data`."""
-    from guild.scalars.compare import RunData, table_rows
+def _run_data(runs: list[Run], zone: str, cache, op_compare: _OpCompare) -> list:
+    """The `scalars.compare.RunData` of `runs`, each run's row through `cache` when it has one."""
+    from guild.scalars.compare import RunData
     from guild.store.describe import computed_attr, operation_desc
 
     index = getattr(runs[0], "_index", None) if runs else None
@@ -555,6 +549,7 @@ def _table_rows(runs: list[Run], opts, zone: str, cache, op_compare: _OpCompare,
         index.prefetch(runs)
     if cache is not None:
         cache.preload(r.path for r in runs)
+    data = []
     for run in runs:
         opref = run.opref
         from_ = opref.pkg_name if opref is not None and opref.pkg_type in ("guildfile", "script") else None
@@ -563,7 +558,7 @@ def _table_rows(runs: list[Run], opts, zone: str, cache, op_compare: _OpCompare,
         op_desc = operation_desc(run)
         data.append(RunData(run, op_desc, from_, columns, computed_attr,
                             cache=cache, sources_key=_sources_key(run), row_context=f"{zone}|{op_desc}|{from_}"))
-    return table_rows(data, opts)
+    return data
 
 
 class _OpCompare(dict):
@@ -572,9 +567,6 @@ class _OpCompare(dict):
     def __missing__(self, key: tuple):
         value = self[key] = _op_compare(*key)
         return value
-
-    def __call__(self, key: tuple):
-        return self[key]
 
 
 def _TIME_ZONE() -> str:

@@ -1,11 +1,12 @@
 """The compare tables the scalar cache keeps (`scalars.table_cache`): a second `guild compare`
 of unchanged runs gives what a compare without any cache gives, and any change a compare shows
-(an event file written in place, an attr, a guild file's `compare:` list, the time zone) is
-there at once. Runs are written directly (see _scalar_runs.py)."""
+(an event file written in place, an attr, a guild file's `compare:` list, the time zone, runs
+added or removed) is there at once. Runs are written directly (see _scalar_runs.py)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 
 import pytest
@@ -65,6 +66,23 @@ def test_each_selection_and_option_has_its_own_table(runs):
         compare(runs, *args)
     assert kept_tables(runs) == 3
     assert compare(runs, "--csv", "-", "1") == uncached(runs, "--csv", "-", "1")
+
+
+@pytest.mark.parametrize("args", [["--csv", "-"], ["--csv", "-", "--min", "loss"], ["-t", "-u"]])
+def test_runs_added_changed_and_removed_after_a_kept_table(runs, args):
+    # each new table takes the rows of the runs that held from the last one
+    compare(runs, *args)
+    make_run(runs.home, "d" * 32, "train", started=5, flags={"lr": 0.3, "momentum": 0.9},
+             scalars={".guild": [("loss", 0.25, 7), ("val_loss", 0.4, 7)]})
+    assert compare(runs, *args) == uncached(runs, *args)
+    attrs = os.path.join(runs.runs_dir(), A, ".guild", "attrs")
+    with open(os.path.join(attrs, "flags.tmp"), "w") as f:
+        f.write("lr: 0.05\nbatch: 64\n")
+    os.rename(os.path.join(attrs, "flags.tmp"), os.path.join(attrs, "flags"))
+    assert compare(runs, *args) == uncached(runs, *args)
+    shutil.rmtree(os.path.join(runs.runs_dir(), B))
+    assert compare(runs, *args) == uncached(runs, *args)
+    assert compare(runs, *args) == uncached(runs, *args)
 
 
 def test_an_event_file_written_in_place_shows(runs):

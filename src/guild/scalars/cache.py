@@ -45,7 +45,7 @@ CREATE TABLE tables (
     value BLOB NOT NULL
 )
 """
-_VERSION = 4
+_VERSION = 5
 _WHAT = "the scalar cache"
 _EDGE = 16  # bytes kept from the start and from before the offset, to recognize a file
 _BULK = 1000  # runs from which preloading reads whole tables instead of row by row
@@ -80,14 +80,14 @@ class ScalarCache:
             self._rows.update((d, (k, v)) for d, k, v in self.conn.execute("SELECT * FROM rows"))
             self._loaded_all = True
             return
-        for chunk in _chunks(dirs, 500):
+        for chunk in sqlitedb.chunks(dirs):
             marks = ",".join("?" * len(chunk))
             self._sources.update((d, (k, marshal.loads(b))) for d, k, b in self.conn.execute(
                 f"SELECT * FROM sources WHERE run_dir IN ({marks})", chunk))
             self._rows.update((d, (k, v)) for d, k, v in self.conn.execute(
                 f"SELECT * FROM rows WHERE run_dir IN ({marks})", chunk))
         paths = [os.path.join(d, n) for key, srcs in self._sources.values() for _p, d, names in srcs for n in names]
-        for chunk in _chunks(paths, 500):
+        for chunk in sqlitedb.chunks(paths):
             marks = ",".join("?" * len(chunk))
             self._files.update((r[0], r[1:]) for r in self.conn.execute(
                 f"SELECT * FROM files WHERE path IN ({marks})", chunk))
@@ -206,6 +206,14 @@ class ScalarCache:
         row = self.conn.execute("SELECT value FROM tables WHERE key = ?", (key,)).fetchone()
         return marshal.loads(row[0]) if row else None
 
+    def newest_table(self, prefix: str):
+        """The value of the newest table kept under a key that starts with `prefix`, or None."""
+        if self.conn is None:
+            return None
+        row = self.conn.execute("SELECT value FROM tables WHERE substr(key, 1, ?) = ? ORDER BY made DESC LIMIT 1",
+                                (len(prefix), prefix)).fetchone()
+        return marshal.loads(row[0]) if row else None
+
     def put_table(self, key: str, value) -> None:
         """Keep a compare table (one that marshal cannot keep is not kept)."""
         if self.conn is None:
@@ -259,6 +267,3 @@ def _continues(buf: bytes, row: tuple) -> bool:
             and buf[max(offset - _EDGE, 0):offset] == tail)
 
 
-def _chunks(items: list, size: int):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]

@@ -104,10 +104,15 @@ class TableRows:
     sort_vals: list[Any]  # each run's value of the --min/--max column (empty without one)
     operations: list[str]
     marked: list[bool]
+    op_specs: list[tuple]  # each run's op column specs (`run_part`)
     csv: list[str] | None = None  # each row as a CSV line, when a cache keeps them
 
     def as_tuple(self) -> tuple:
-        return self.headers, self.rows, self.sort_vals, self.operations, self.marked, self.csv
+        return self.headers, self.rows, self.sort_vals, self.operations, self.marked, self.op_specs, self.csv
+
+    def cells(self, i: int) -> dict[str, Any]:
+        """Run `i`'s cells by header (as `run_part` gave them)."""
+        return {h: v for h, v in zip(self.headers, self.rows[i]) if v is not None}
 
 
 @dataclass
@@ -251,51 +256,61 @@ def attr_value(rd: RunData, name: str) -> Any:
 
 def table_rows(runs: list[RunData], opts: CompareOptions) -> TableRows:
     """Headers and unformatted rows for `runs`, in their order."""
-    user = parse_cols(opts.user_cols) if opts.user_cols else []
-    per_run = []
-    header_groups: tuple[list[str], list[str], list[str]] = ([], [], [])
-    core = core_cols(opts)
-    seen: set[tuple[int, int]] = set()  # (group, id of its column list): shared lists once
-    cached: list = []
     opts_key = repr(opts)
-    for rd in runs:
-        key = rd.row_key(opts_key)
-        hit = rd.cache.row(rd.run.path, key) if key is not None else None
-        cached.append((key, hit))
-        op = _parse_all(hit[0]) if hit is not None else op_cols(rd, opts)
-        groups = (core, op, user)
-        per_run.append(groups)
-        for i, (names, cols) in enumerate(zip(header_groups, groups)):
-            if (i, id(cols)) not in seen:
-                seen.add((i, id(cols)))
-                names.extend(c.header for c in cols)
-    headers = list(dict.fromkeys(h for names in header_groups for h in names))
-    rows, sort_vals = [], []
+    return assemble_rows(opts, [run_part(rd, opts, opts_key) for rd in runs], [rd.operation for rd in runs],
+                         [rd.run.get("marked") is True for rd in runs])
+
+
+def run_part(rd: RunData, opts: CompareOptions, opts_key: str) -> tuple[tuple, dict[str, Any], Any]:
+    """What a run gives its table: (the specs of its op columns, its cells by header, its value
+    of the --min/--max column). Through the run's cached row when it has one (`opts_key` stands
+    for `opts`)."""
+    key = rd.row_key(opts_key)
+    hit = rd.cache.row(rd.run.path, key) if key is not None else None
+    if hit is not None:
+        specs, group_vals, cells = hit
+    else:
+        op = op_cols(rd, opts)
+        specs = _spec_texts(op)
+        # Within a group the first column of a name counts; a later group's value replaces an
+        # earlier one unless it is None.
+        group_vals = []
+        cells = {}
+        for cols in (core_cols(opts), op, _user_cols(opts)):
+            vals: dict[str, Any] = {}
+            for col in cols:
+                if col.header not in vals:
+                    vals[col.header] = col_value(rd, col)
+            group_vals.append(vals)
+            for h, v in vals.items():
+                if v is not None:
+                    cells[h] = v
+        if key is not None:
+            rd.cache.put_row(rd.run.path, key, (specs, group_vals, cells))
     sort_col = opts.min_col or opts.max_col
-    for rd, groups, (key, hit) in zip(runs, per_run, cached):
-        # Within a group the first column of a name counts; a later group's value replaces
-        # an earlier one unless it is None.
-        if hit is not None:
-            group_vals, cells = hit[1], hit[2]
-        else:
-            group_vals = []
-            cells = {}
-            for cols in groups:
-                vals: dict[str, Any] = {}
-                for col in cols:
-                    if col.header not in vals:
-                        vals[col.header] = col_value(rd, col)
-                group_vals.append(vals)
-                for h, v in vals.items():
-                    if v is not None:
-                        cells[h] = v
-            if key is not None:
-                rd.cache.put_row(rd.run.path, key, (_spec_texts(groups[1]), group_vals, cells))
-        rows.append([cells.get(h) for h in headers])
-        if sort_col:
-            sort_vals.append(next((vals[sort_col] for vals in group_vals if sort_col in vals), None))
-    return TableRows(headers, rows, sort_vals, [rd.operation for rd in runs],
-                     [rd.run.get("marked") is True for rd in runs])
+    sort_val = next((vals[sort_col] for vals in group_vals if sort_col in vals), None) if sort_col else None
+    return specs, cells, sort_val
+
+
+def assemble_rows(opts: CompareOptions, parts: list[tuple[tuple, dict[str, Any], Any]], operations: list[str],
+                  marked: list[bool]) -> TableRows:
+    """The table of runs that gave `parts` (`run_part`): core headers, then each op's in the
+    order runs first show them, then the user's; each name once."""
+    names = [c.header for c in core_cols(opts)]
+    seen: set[tuple] = set()
+    for specs, _cells, _sort_val in parts:
+        if specs not in seen:
+            seen.add(specs)
+            names.extend(c.header for c in _parse_all(specs))
+    names.extend(c.header for c in _user_cols(opts))
+    headers = list(dict.fromkeys(names))
+    rows = [[cells.get(h) for h in headers] for _specs, cells, _sort_val in parts]
+    sort_vals = [sort_val for _specs, _cells, sort_val in parts] if opts.min_col or opts.max_col else []
+    return TableRows(headers, rows, sort_vals, operations, marked, [specs for specs, _c, _v in parts])
+
+
+def _user_cols(opts: CompareOptions) -> list[colspec.ColSpec]:
+    return parse_cols(opts.user_cols) if opts.user_cols else []
 
 
 def finish_table(raw: TableRows, runs: list[Any], opts: CompareOptions) -> Table:

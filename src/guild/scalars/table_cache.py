@@ -8,12 +8,14 @@ A table is kept under a key naming its runs (in order), the table's options and 
   have not changed, so neither have its operation, status or flags;
 - every event file has the same size and mtime: the scalars and logged attributes are the same;
 - every operation's `compare:` columns in its guild file are the same.
-A selection with a run still running or pending makes no table: its rows move on their own."""
+When the runs or some of them changed, the table is made again, taking the rows of the runs
+that hold from the last table made with these options. A selection with a run still running or
+pending makes no table: its rows move on their own."""
 
 from __future__ import annotations
 
 from guild.scalars.cache import file_signature
-from guild.scalars.compare import RunData, TableRows, csv_lines
+from guild.scalars.compare import CompareOptions, RunData, TableRows, assemble_rows, csv_lines, run_part
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -22,49 +24,122 @@ if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up ti
     from guild.scalars.cache import ScalarCache
 
 
-def table_key(run_paths: tuple[str, ...], opts_key: str, zone: str) -> str:
-    """The key of the table of the runs at `run_paths` (in order) with these options (a checksum
-    of the paths: the table keeps them, to be sure)."""
+def compare_rows(cache: ScalarCache, runs: list[Any], opts: CompareOptions, zone: str,
+                 op_compare: dict[tuple, Any], run_data: Callable[[list[Any]], list[RunData]]) -> TableRows:
+    """The compare rows of `runs` with `opts` in time zone `zone`: a kept table while it holds,
+    else a new one (kept when it can be). `op_compare[op_key]` is an operation's `compare:`
+    columns as they are now (read on first use: what it holds when done is what the runs used);
+    `run_data(runs)` makes what `run_part` needs of runs."""
+    opts_key = repr(opts)
+    paths = tuple(run.path for run in runs)
+    signatures = tuple(getattr(run, "checked_signature", None) for run in runs)
+    prefix = f"{zone}|{opts_key}|"
+    key = f"{prefix}{len(paths)}|{_checksum(paths)}"
+    kept = _Kept.of(cache.table(key), op_compare)
+    if kept is not None and kept.paths == paths and kept.signatures == signatures and kept.files_hold():
+        return kept.raw
+    base = kept if kept is not None else _Kept.of(cache.newest_table(prefix), op_compare)
+    reused = base.holding(paths, signatures) if base is not None else {}
+    fresh = iter(run_data([run for i, run in enumerate(runs) if i not in reused]))
+    parts, operations, marked, made = [], [], [], []
+    for i in range(len(runs)):
+        j = reused.get(i)
+        if j is None:
+            rd = next(fresh)
+            parts.append(run_part(rd, opts, opts_key))
+            operations.append(rd.operation)
+            marked.append(rd.run.get("marked") is True)
+            made.append(rd)
+        else:
+            sort_val = base.raw.sort_vals[j] if base.raw.sort_vals else None
+            parts.append((base.raw.op_specs[j], base.raw.cells(j), sort_val))
+            operations.append(base.raw.operations[j])
+            marked.append(base.raw.marked[j])
+            made.append(j)
+    raw = assemble_rows(opts, parts, operations, marked)
+    _keep(cache, key, paths, made, raw, base, op_compare)
+    cache.save()
+    return raw
+
+
+class _Kept:
+    """A kept table, with what it was made from."""
+
+    def __init__(self, value: tuple):
+        self.paths, self.signatures, self.ops, self.files, self.file_sigs, self.file_counts, raw = value
+        self.raw = TableRows(*raw)
+
+    @classmethod
+    def of(cls, value: tuple | None, op_compare: dict[tuple, Any]) -> _Kept | None:
+        """The kept table `value`, or None when there is none or an operation's `compare:`
+        columns changed since it was made."""
+        if value is None:
+            return None
+        kept = cls(value)
+        for op_key, columns in kept.ops:
+            if repr(op_compare[op_key]) != columns:
+                return None
+        return kept
+
+    def files_hold(self) -> bool:
+        return all(file_signature(path) == sig for path, sig in zip(self.files, self.file_sigs))
+
+    def holding(self, paths: tuple, signatures: tuple) -> dict[int, int]:
+        """{index in `paths`: index here} of the runs whose signature and event files are as
+        they were when this table was made."""
+        at = {path: j for j, path in enumerate(self.paths)}
+        offsets = _offsets(self.file_counts)
+        holding = {}
+        for i, (path, sig) in enumerate(zip(paths, signatures)):
+            j = at.get(path)
+            if j is None or sig is None or self.signatures[j] != sig:
+                continue
+            start, end = offsets[j], offsets[j + 1]
+            if all(file_signature(self.files[k]) == self.file_sigs[k] for k in range(start, end)):
+                holding[i] = j
+        return holding
+
+
+def _keep(cache: ScalarCache, key: str, paths: tuple, made: list, raw: TableRows, base: _Kept | None,
+          op_compare: dict[tuple, Any]) -> None:
+    """Keep `raw`. `made` says where each row came from: a `RunData` (its `row_key` was taken:
+    it signs its event files) or an index in `base`. Nothing is kept when a run's rows may move
+    on their own (still running or pending)."""
+    signatures, files, file_sigs, file_counts = [], [], [], []
+    base_offsets = _offsets(base.file_counts) if base is not None else []
+    for source in made:
+        if isinstance(source, int):
+            signatures.append(base.signatures[source])
+            start, end = base_offsets[source], base_offsets[source + 1]
+            run_files, sigs = base.files[start:end], base.file_sigs[start:end]
+        else:
+            if source.sources_key is None or source.files_sig is None:
+                return
+            signatures.append(source.sources_key)
+            run_files = [dir_path + "/" + name for _prefix, dir_path, names in source.sources for name in names]
+            sigs = source.files_sig.split(",") if run_files else []
+        files.extend(run_files)
+        file_sigs.extend(sigs)
+        file_counts.append(len(run_files))
+    same_headers = base is not None and base.raw.headers == raw.headers and base.raw.csv is not None
+    if same_headers:
+        rendered = csv_lines([row for source, row in zip(made, raw.rows) if not isinstance(source, int)])
+        fresh = iter(rendered)
+        raw.csv = [base.raw.csv[source] if isinstance(source, int) else next(fresh) for source in made]
+    else:
+        raw.csv = csv_lines(raw.rows)
+    kept_ops = [(op_key, repr(columns)) for op_key, columns in op_compare.items()]
+    cache.put_table(key, (paths, tuple(signatures), kept_ops, files, file_sigs, file_counts, raw.as_tuple()))
+
+
+def _offsets(counts: list[int]) -> list[int]:
+    offsets = [0]
+    for count in counts:
+        offsets.append(offsets[-1] + count)
+    return offsets
+
+
+def _checksum(paths: tuple[str, ...]) -> str:
     import zlib  # hashlib's import costs more than all of this
 
-    return f"{zone}|{opts_key}|{len(run_paths)}|{zlib.crc32(chr(0).join(run_paths).encode()):08x}"
-
-
-def cached_rows(cache: ScalarCache, key: str, run_paths: tuple[str, ...], signatures: tuple,
-                op_compare: Callable[[tuple], Any]) -> TableRows | None:
-    """The rows kept under `key` while they hold for the runs at `run_paths` with these index
-    `signatures` (in order), or None. `op_compare(op_key)` gives an operation's `compare:`
-    columns as they are now."""
-    value = cache.table(key)
-    if value is None:
-        return None
-    kept_paths, kept_signatures, ops, paths, file_sigs, raw = value
-    if kept_paths != run_paths or kept_signatures != signatures:
-        return None
-    for op_key, columns in ops:
-        if repr(op_compare(op_key)) != columns:
-            return None
-    for path, sig in zip(paths, file_sigs):
-        if file_signature(path) != sig:
-            return None
-    return TableRows(*raw)
-
-
-def keep_rows(cache: ScalarCache, key: str, run_paths: tuple[str, ...], runs: list[RunData], raw: TableRows,
-              ops: dict[tuple, Any]) -> None:
-    """Keep `raw`, made from `runs` (at `run_paths`; their `row_key` was taken: it signs their
-    event files), with the `compare:` columns of their operations (`ops`: op key -> columns)."""
-    signatures = []
-    paths: list[str] = []
-    file_sigs: list[str] = []
-    for rd in runs:
-        if rd.sources_key is None or rd.files_sig is None:
-            return  # still running or pending
-        signatures.append(rd.sources_key)
-        files = [dir_path + "/" + name for _prefix, dir_path, names in rd.sources for name in names]
-        if files:
-            paths.extend(files)
-            file_sigs.extend(rd.files_sig.split(","))
-    kept_ops = [(op_key, repr(columns)) for op_key, columns in ops.items()]
-    raw.csv = csv_lines(raw.rows)
-    cache.put_table(key, (run_paths, tuple(signatures), kept_ops, paths, file_sigs, raw.as_tuple()))
+    return f"{zlib.crc32(chr(0).join(paths).encode()):08x}"

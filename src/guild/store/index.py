@@ -125,7 +125,7 @@ class RunIndex:
 
     def _stored(self, root: str, ids: list[str], column: str) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        for chunk in _chunks(ids, 500):
+        for chunk in sqlitedb.chunks(ids):
             marks = ",".join("?" * len(chunk))
             found.update(self.conn.execute(
                 f"SELECT id, {column} FROM runs WHERE root = ? AND id IN ({marks})", (root, *chunk)))
@@ -274,7 +274,7 @@ class RunIndex:
         if len(ids) > 2000:
             return self.conn.execute(f"SELECT id, {columns} FROM runs WHERE root = ?", (root,)).fetchall()
         rows = []
-        for chunk in _chunks(ids, 500):
+        for chunk in sqlitedb.chunks(ids):
             marks = ",".join("?" * len(chunk))
             rows.extend(self.conn.execute(
                 f"SELECT id, {columns} FROM runs WHERE root = ? AND id IN ({marks})", (root, *chunk)))
@@ -329,11 +329,6 @@ def _write_snapshot(conn, root: str, snap: dict[str, tuple]) -> None:
     proto = bytes(snap[rid][2] for rid in ids)
     conn.execute("INSERT OR REPLACE INTO roots (root, snapshot) VALUES (?, ?)",
                  (root, marshal.dumps((ids, stamps, live, proto))))
-
-
-def _chunks(items: list, size: int):
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 # ---- entries

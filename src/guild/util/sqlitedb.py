@@ -121,3 +121,9 @@ def remove_db(path: str) -> None:
             os.remove(path + suffix)
         except OSError:
             pass
+
+
+def chunks(items: list, size: int = 500):
+    """`items` in lists of at most `size`: each small enough for one `IN (...)` of a query."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
