@@ -82,6 +82,7 @@ class _Kept:
         return kept
 
     def files_hold(self) -> bool:
+        """Whether every event file is as it was when this table was made."""
         return all(file_signature(path) == sig for path, sig in zip(self.files, self.file_sigs))
 
     def holding(self, paths: tuple, signatures: tuple) -> dict[int, int]:
