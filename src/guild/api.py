@@ -338,9 +338,13 @@ def runs(*specs: str, filter: RunFilter | None = None, deleted: bool = False, ro
         except select.SpecNotFound as e:
             raise RunNotFound(e.spec) from None
         # What a command acts on is checked against the run dirs (`check`: "full", or "quick"
-        # for what only a rename changes); a stale entry means the selection itself may
-        # change: select again.
-        if index is None or not index.refresh(selected, full=check == "full"):
+        # for what only a rename changes); a stale entry that now sorts or filters otherwise
+        # means the selection itself may change: select again.
+        if index is None:
+            break
+        stamps = {r.path: r.timestamp for r in selected}
+        changed = index.refresh(selected, full=check == "full")
+        if all(stamps.get(r.path) == r.timestamp for r in changed) and len(flt.apply(changed)) == len(changed):
             break
     return selected
 

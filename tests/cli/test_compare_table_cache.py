@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import time
 
 import pytest
 
@@ -106,6 +107,18 @@ def test_an_attr_renamed_into_place_shows(runs):
     out = compare(runs, "--csv", "-")
     assert "relabelled" in out
     assert out == uncached(runs, "--csv", "-")
+
+
+def test_a_run_that_no_longer_passes_the_filter_is_not_compared(runs):
+    attrs = os.path.join(runs.runs_dir(), A, ".guild", "attrs")
+    for path in (attrs, os.path.dirname(attrs)):  # not just written: the index trusts its entry
+        os.utime(path, (time.time() - 60,) * 2)
+    assert A[:8] in compare(runs, "--csv", "-", "-Fl", "a")
+    with open(os.path.join(attrs, "label.tmp"), "w") as f:
+        f.write("z")
+    os.rename(os.path.join(attrs, "label.tmp"), os.path.join(attrs, "label"))
+    assert compare(runs, "--csv", "-", "-Fl", "a") == ""
+    assert compare(runs, "--csv", "-", "-Fl", "z") == uncached(runs, "--csv", "-", "-Fl", "z")
 
 
 def test_a_guild_file_compare_list_changed_shows(runs):
