@@ -45,7 +45,7 @@ CREATE TABLE tables (
     value BLOB NOT NULL
 )
 """
-_VERSION = 5
+_VERSION = 6
 _WHAT = "the scalar cache"
 _EDGE = 16  # bytes kept from the start and from before the offset, to recognize a file
 _BULK = 1000  # runs from which preloading reads whole tables instead of row by row

@@ -14,6 +14,8 @@ pending makes no table: its rows move on their own."""
 
 from __future__ import annotations
 
+import marshal
+
 from guild.scalars.cache import file_signature
 from guild.scalars.compare import CompareOptions, RunData, TableRows, assemble_rows, csv_lines, run_part
 
@@ -67,7 +69,8 @@ class _Kept:
 
     def __init__(self, value: tuple):
         self.paths, self.signatures, self.ops, self.files, self.file_sigs, self.file_counts, raw = value
-        self.raw = TableRows(*raw)
+        headers, rows, *rest = raw
+        self.raw = TableRows(headers, _KeptRows(rows, len(self.paths)), *rest)
 
     @classmethod
     def of(cls, value: tuple | None, op_compare: dict[tuple, Any]) -> _Kept | None:
@@ -130,7 +133,37 @@ def _keep(cache: ScalarCache, key: str, paths: tuple, made: list, raw: TableRows
     else:
         raw.csv = csv_lines(raw.rows)
     kept_ops = [(op_key, repr(columns)) for op_key, columns in op_compare.items()]
-    cache.put_table(key, (paths, tuple(signatures), kept_ops, files, file_sigs, file_counts, raw.as_tuple()))
+    headers, rows, *rest = raw.as_tuple()
+    try:
+        rows_data = marshal.dumps(rows)
+    except ValueError:  # a value marshal cannot keep: no table
+        return
+    kept_raw = (headers, rows_data, *rest)
+    cache.put_table(key, (paths, tuple(signatures), kept_ops, files, file_sigs, file_counts, kept_raw))
+
+
+class _KeptRows:
+    """A kept table's rows, decoded when first read: written as CSV, a kept table is written
+    from its rows' CSV text, and 100,000 rows take a while to decode."""
+
+    def __init__(self, data: bytes, count: int):
+        self._data = data
+        self._count = count
+        self._rows: list | None = None
+
+    def _decoded(self) -> list:
+        if self._rows is None:
+            self._rows = marshal.loads(self._data)
+        return self._rows
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i):
+        return self._decoded()[i]
+
+    def __iter__(self):
+        return iter(self._decoded())
 
 
 def _offsets(counts: list[int]) -> list[int]:
