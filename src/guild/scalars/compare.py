@@ -256,9 +256,14 @@ def attr_value(rd: RunData, name: str) -> Any:
 
 def table_rows(runs: list[RunData], opts: CompareOptions) -> TableRows:
     """Headers and unformatted rows for `runs`, in their order."""
+    return assemble_rows(opts, *run_parts(runs, opts))
+
+
+def run_parts(runs: list[RunData], opts: CompareOptions) -> tuple[list[tuple], list[str], list[bool]]:
+    """What `runs` give their table: each one's `run_part`, operation and whether it is marked."""
     opts_key = repr(opts)
-    return assemble_rows(opts, [run_part(rd, opts, opts_key) for rd in runs], [rd.operation for rd in runs],
-                         [rd.run.get("marked") is True for rd in runs])
+    return ([run_part(rd, opts, opts_key) for rd in runs], [rd.operation for rd in runs],
+            [rd.run.get("marked") is True for rd in runs])
 
 
 def run_part(rd: RunData, opts: CompareOptions, opts_key: str) -> tuple[tuple, dict[str, Any], Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import marshal
 
 from guild.scalars.cache import file_signature
-from guild.scalars.compare import CompareOptions, RunData, TableRows, assemble_rows, csv_lines, run_part
+from guild.scalars.compare import CompareOptions, RunData, TableRows, assemble_rows, csv_lines, run_parts
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations are strings; importing typing costs start-up time
@@ -32,25 +32,25 @@ def compare_rows(cache: ScalarCache, runs: list[Any], opts: CompareOptions, zone
     else a new one (kept when it can be). `op_compare[op_key]` is an operation's `compare:`
     columns as they are now (read on first use: what it holds when done is what the runs used);
     `run_data(runs)` makes what `run_part` needs of runs."""
-    opts_key = repr(opts)
     paths = tuple(run.path for run in runs)
     signatures = tuple(getattr(run, "checked_signature", None) for run in runs)
-    prefix = f"{zone}|{opts_key}|"
+    prefix = f"{zone}|{opts!r}|"
     key = f"{prefix}{len(paths)}|{_checksum(paths)}"
     kept = _Kept.of(cache.table(key), op_compare)
     if kept is not None and kept.paths == paths and kept.signatures == signatures and kept.files_hold():
         return kept.raw
     base = kept if kept is not None else _Kept.of(cache.newest_table(prefix), op_compare)
     reused = base.holding(paths, signatures) if base is not None else {}
-    fresh = iter(run_data([run for i, run in enumerate(runs) if i not in reused]))
+    data = run_data([run for i, run in enumerate(runs) if i not in reused])
+    fresh = zip(data, *run_parts(data, opts))
     parts, operations, marked, made = [], [], [], []
     for i in range(len(runs)):
         j = reused.get(i)
         if j is None:
-            rd = next(fresh)
-            parts.append(run_part(rd, opts, opts_key))
-            operations.append(rd.operation)
-            marked.append(rd.run.get("marked") is True)
+            rd, part, operation, is_marked = next(fresh)
+            parts.append(part)
+            operations.append(operation)
+            marked.append(is_marked)
             made.append(rd)
         else:
             sort_val = base.raw.sort_vals[j] if base.raw.sort_vals else None
@@ -71,6 +71,7 @@ class _Kept:
         self.paths, self.signatures, self.ops, self.files, self.file_sigs, self.file_counts, raw = value
         headers, rows, *rest = raw
         self.raw = TableRows(headers, _KeptRows(rows, len(self.paths)), *rest)
+        self._offsets: list[int] | None = None
 
     @classmethod
     def of(cls, value: tuple | None, op_compare: dict[tuple, Any]) -> _Kept | None:
@@ -92,16 +93,23 @@ class _Kept:
         """{index in `paths`: index here} of the runs whose signature and event files are as
         they were when this table was made."""
         at = {path: j for j, path in enumerate(self.paths)}
-        offsets = _offsets(self.file_counts)
         holding = {}
         for i, (path, sig) in enumerate(zip(paths, signatures)):
             j = at.get(path)
             if j is None or sig is None or self.signatures[j] != sig:
                 continue
-            start, end = offsets[j], offsets[j + 1]
-            if all(file_signature(self.files[k]) == self.file_sigs[k] for k in range(start, end)):
+            if all(file_signature(file) == file_sig for file, file_sig in zip(*self.run_files(j))):
                 holding[i] = j
         return holding
+
+    def run_files(self, j: int) -> tuple[list[str], list[str]]:
+        """Run `j`'s event files and their signatures as they were."""
+        if self._offsets is None:
+            self._offsets = [0]
+            for count in self.file_counts:
+                self._offsets.append(self._offsets[-1] + count)
+        start, end = self._offsets[j], self._offsets[j + 1]
+        return self.files[start:end], self.file_sigs[start:end]
 
 
 def _keep(cache: ScalarCache, key: str, paths: tuple, made: list, raw: TableRows, base: _Kept | None,
@@ -110,12 +118,10 @@ def _keep(cache: ScalarCache, key: str, paths: tuple, made: list, raw: TableRows
     it signs its event files) or an index in `base`. Nothing is kept when a run's rows may move
     on their own (still running or pending)."""
     signatures, files, file_sigs, file_counts = [], [], [], []
-    base_offsets = _offsets(base.file_counts) if base is not None else []
     for source in made:
         if isinstance(source, int):
             signatures.append(base.signatures[source])
-            start, end = base_offsets[source], base_offsets[source + 1]
-            run_files, sigs = base.files[start:end], base.file_sigs[start:end]
+            run_files, sigs = base.run_files(source)
         else:
             if source.sources_key is None or source.files_sig is None:
                 return
@@ -164,13 +170,6 @@ class _KeptRows:
 
     def __iter__(self):
         return iter(self._decoded())
-
-
-def _offsets(counts: list[int]) -> list[int]:
-    offsets = [0]
-    for count in counts:
-        offsets.append(offsets[-1] + count)
-    return offsets
 
 
 def _checksum(paths: tuple[str, ...]) -> str:

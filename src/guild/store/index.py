@@ -197,12 +197,11 @@ class RunIndex:
         """Decode the entries of many runs with one query (before filtering all of them)."""
         wanted: dict[str, dict[str, IndexedRun]] = {}
         for run in runs:
-            if type(run) is IndexedRun and run._index is self and run._data is None:
+            if isinstance(run, IndexedRun) and run._index is self and run._data is None:
                 wanted.setdefault(run._root, {})[run.id] = run
         for root, by_id in wanted.items():
-            get = by_id.get
             for rid, data in self.conn.execute("SELECT id, data FROM runs WHERE root = ?", (root,)):
-                run = get(rid)
+                run = by_id.get(rid)
                 if run is not None:
                     run._set_data(_decode(data))
 
